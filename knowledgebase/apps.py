@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class KnowledgebaseConfig(AppConfig):
+    name = "knowledgebase"
+    verbose_name = "Commons knowledge base"
+    default_auto_field = "django.db.models.BigAutoField"

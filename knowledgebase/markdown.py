@@ -1,0 +1,120 @@
+"""The one markdown renderer: markdown in, sanitized HTML out.
+
+Used on save for entry bodies and collection intros, and as django-markdownx's
+MARKDOWNX_MARKDOWNIFY_FUNCTION, so the live preview is exactly as safe as the page."""
+
+import html
+import logging
+import re
+
+import markdown
+import nh3
+from django.conf import settings
+from markdown.extensions import Extension
+from markdown.inlinepatterns import LinkInlineProcessor
+
+logger = logging.getLogger(__name__)
+
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em",
+    "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li", "mark", "ol",
+    "p", "pre", "s", "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th",
+    "thead", "tr", "ul",
+}
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "abbr": {"title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "td": {"align", "colspan", "rowspan"},
+    "th": {"align", "colspan", "rowspan", "scope"},
+    "ol": {"start"},
+    "*": {"id"},
+}
+URL_SCHEMES = {"http", "https", "mailto"}
+
+# Python-Markdown looks for the closing `]` or `)` of every `[` up to the end of the
+# block, one character at a time: quadratic on a run of brackets (50,000 `[` take minutes).
+# Real link texts and URLs are short and hardly nest, so the search is bounded.
+LINK_SCAN_LIMIT = 1_000
+LINK_TEXT_MAX_BRACKETS = 16
+# Python-Markdown parses nested lists and quotes recursively; deeper structure than this
+# is flattened so hostile input cannot exhaust the stack.
+MAX_NESTING = 12
+
+_BRACKET = re.compile(r"[\[\]]")
+_INDENT = re.compile(r"^[ \t]+", re.MULTILINE)
+_QUOTES = re.compile(r"^((?:[ ]{0,3}>){%d})(?:[ ]{0,3}>)+" % MAX_NESTING, re.MULTILINE)
+
+
+def _link_text(data: str, index: int) -> tuple[str, int, bool]:
+    """Python-Markdown's getText (text up to the matching `]`), bounded in length and depth."""
+    depth = 1
+    seen = 0
+    for match in _BRACKET.finditer(data, index, index + LINK_SCAN_LIMIT):
+        depth += 1 if match.group() == "[" else -1
+        if depth == 0:
+            return data[index : match.start()], match.end(), True
+        seen += 1
+        if seen >= LINK_TEXT_MAX_BRACKETS:
+            break
+    return "", index, False
+
+
+class _BoundedLinks(Extension):
+    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (library API)
+        for processor in md.inlinePatterns:
+            if isinstance(processor, LinkInlineProcessor):
+                _bound(processor)
+
+
+def _bound(processor: LinkInlineProcessor) -> None:
+    get_link = processor.getLink
+
+    def bounded_link(data: str, index: int):
+        if data.find(")", index, index + LINK_SCAN_LIMIT) == -1:
+            return "", None, index, False
+        return get_link(data[: index + LINK_SCAN_LIMIT], index)
+
+    processor.getText, processor.getLink = _link_text, bounded_link
+
+
+def _limit_nesting(text: str) -> str:
+    max_indent = 4 * MAX_NESTING
+
+    def shallower(match: re.Match) -> str:
+        indent = match.group(0).expandtabs(4)
+        return indent[:max_indent]
+
+    text = _INDENT.sub(shallower, text)
+    return _QUOTES.sub(r"\1", text)
+
+
+def _markdown() -> markdown.Markdown:
+    return markdown.Markdown(
+        extensions=["extra", "sane_lists", _BoundedLinks()],
+        output_format="html",
+    )
+
+
+def sanitize(html_text: str) -> str:
+    return nh3.clean(
+        html_text,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+    )
+
+
+def render_markdown(text: str) -> str:
+    """Render untrusted markdown to HTML that is safe to show as is."""
+    if not text:
+        return ""
+    text = _limit_nesting(text[: settings.KB_BODY_MAX_CHARS])
+    try:
+        rendered = _markdown().convert(text)
+    except RecursionError:
+        logger.warning("markdown too deeply nested; showing it as plain text")
+        rendered = f"<pre>{html.escape(text)}</pre>"
+    return sanitize(rendered)

@@ -1,0 +1,393 @@
+from datetime import date
+
+from django.conf import settings
+from django.core.validators import MaxLengthValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from taggit.managers import TaggableManager
+
+from knowledgebase import permissions
+
+
+class Agency(models.Model):
+    class Level(models.TextChoices):
+        FEDERAL = "federal", "Federal"
+        STATE = "state", "State"
+        LOCAL = "local", "Local"
+        TRIBAL = "tribal", "Tribal"
+        INTERNATIONAL = "international", "International"
+
+    name = models.CharField(max_length=200, unique=True)
+    acronym = models.CharField(max_length=30, blank=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
+    )
+    level = models.CharField(max_length=20, choices=Level.choices, default=Level.FEDERAL)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "agencies"
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("kb:agency-detail", args=[self.slug])
+
+    @property
+    def short_name(self) -> str:
+        return self.acronym or self.name
+
+
+class Profile(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+    )
+    agency = models.ForeignKey(
+        Agency, null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
+    )
+    job_title = models.CharField(max_length=200, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.agency or 'no agency'})"
+
+
+class Channel(models.Model):
+    """The ways a practice reaches people: web, mobile, phone, in person, mail, social."""
+
+    slug = models.SlugField(max_length=30, unique=True)
+    name = models.CharField(max_length=60)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EntryQuerySet(models.QuerySet):
+    def published(self) -> "EntryQuerySet":
+        return self.filter(state=Entry.State.PUBLISHED)
+
+    def visible_to(self, user) -> "EntryQuerySet":
+        """Published entries this user may read (anonymous: public ones, if public read is on)."""
+        qs = self.published()
+        if permissions.is_staff_member(user):
+            return qs
+        if permissions.public_read_enabled():
+            return qs.filter(visibility=Entry.Visibility.PUBLIC)
+        return qs.none()
+
+    def authored_by(self, user) -> "EntryQuerySet":
+        return self.filter(Q(authors=user) | Q(created_by=user)).distinct()
+
+    def filtered(self, filters: dict) -> "EntryQuerySet":
+        """Apply the list and search filters (kind, agency, tag, audience, channel, year).
+
+        Values are the raw keys that URLs carry: `case-study`, an agency slug, a tag slug."""
+        qs = self
+        if filters.get("kind"):
+            qs = qs.filter(kind=filters["kind"])
+        if filters.get("agency"):
+            qs = qs.filter(
+                Q(lead_agency__slug=filters["agency"])
+                | Q(contributing_agencies__slug=filters["agency"])
+            )
+        if filters.get("tag"):
+            qs = qs.filter(tags__slug=filters["tag"])
+        if filters.get("audience"):
+            qs = qs.filter(audience=filters["audience"])
+        if filters.get("channel"):
+            qs = qs.filter(channels__slug=filters["channel"])
+        if filters.get("year"):
+            qs = qs.filter(published_at__year=filters["year"])
+        if filters.get("agency") or filters.get("tag") or filters.get("channel"):
+            qs = qs.distinct()
+        return qs
+
+    def for_cards(self) -> "EntryQuerySet":
+        """What an entry card shows, without a query per card."""
+        return self.select_related("lead_agency").prefetch_related("tags")
+
+
+class Entry(models.Model):
+    class Kind(models.TextChoices):
+        CASE_STUDY = "case-study", "Case study"
+        LESSON_LEARNED = "lesson-learned", "Lesson learned"
+        BEST_PRACTICE = "best-practice", "Best practice"
+        GUIDE = "guide", "Guide"
+
+    class State(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SUBMITTED = "submitted", "Submitted for review"
+        CHANGES_REQUESTED = "changes-requested", "Changes requested"
+        PUBLISHED = "published", "Published"
+        REJECTED = "rejected", "Rejected"
+        ARCHIVED = "archived", "Archived"
+
+    class Visibility(models.TextChoices):
+        PUBLIC = "public", "Public"
+        GOVERNMENT = "government", "Government only"
+
+    class Audience(models.TextChoices):
+        INTERNAL = "internal", "Internal customers"
+        EXTERNAL = "external", "External customers"
+        BOTH = "both", "Internal and external"
+
+    class CostBand(models.TextChoices):
+        UNKNOWN = "", "Not stated"
+        NONE = "none", "No extra cost"
+        LOW = "under-50k", "Under $50k"
+        MEDIUM = "50k-500k", "$50k to $500k"
+        HIGH = "500k-5m", "$500k to $5M"
+        VERY_HIGH = "over-5m", "Over $5M"
+
+    class PracticeStatus(models.TextChoices):
+        UNKNOWN = "", "Not stated"
+        PILOTED = "piloted", "Piloted"
+        PRODUCTION = "in-production", "In production"
+        RETIRED = "retired", "Retired"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.CASE_STUDY)
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100, unique=True)
+    summary = models.TextField(
+        max_length=500,
+        validators=[MaxLengthValidator(500)],
+        help_text="Plain text, up to 500 characters: what was done and what changed.",
+    )
+    body = models.TextField(
+        blank=True, validators=[MaxLengthValidator(settings.KB_BODY_MAX_CHARS)]
+    )
+    body_html = models.TextField(blank=True, editable=False)
+    tags = TaggableManager(blank=True, help_text="Topics, separated by commas.")
+
+    lead_agency = models.ForeignKey(
+        Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="led_entries"
+    )
+    contributing_agencies = models.ManyToManyField(
+        Agency, blank=True, related_name="contributed_entries"
+    )
+    authors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="authored_entries"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="created_entries",
+    )
+    contact = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="contact_for_entries",
+        help_text="The champion or subject-matter expert other teams can ask.",
+    )
+
+    audience = models.CharField(max_length=20, choices=Audience.choices, blank=True)
+    channels = models.ManyToManyField(Channel, blank=True, related_name="entries")
+    started = models.DateField(null=True, blank=True)
+    completed = models.DateField(null=True, blank=True)
+    cost_band = models.CharField(max_length=20, choices=CostBand.choices, blank=True)
+    practice_status = models.CharField(
+        max_length=20, choices=PracticeStatus.choices, blank=True
+    )
+
+    visibility = models.CharField(
+        max_length=20, choices=Visibility.choices, default=Visibility.PUBLIC
+    )
+    review_by = models.DateField(
+        null=True, blank=True, help_text="After this date the entry is marked as due a review."
+    )
+    state = models.CharField(max_length=20, choices=State.choices, default=State.DRAFT)
+    superseded_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="supersedes"
+    )
+    featured = models.BooleanField(default=False)
+    featured_order = models.PositiveIntegerField(default=0)
+
+    source_url = models.URLField(max_length=500, blank=True)
+    license = models.CharField(max_length=50, blank=True)
+
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    objects = EntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-created_at"]
+        verbose_name_plural = "entries"
+        indexes = [
+            models.Index(fields=["state", "visibility", "-published_at"]),
+            models.Index(fields=["state", "submitted_at"]),
+            models.Index(fields=["featured", "featured_order"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("kb:entry-detail", args=[self.slug])
+
+    def save(self, *args, **kwargs):
+        # Rendered once, on save; pages only show the stored, sanitized HTML.
+        from knowledgebase.markdown import render_markdown
+
+        self.body_html = render_markdown(self.body)
+        if kwargs.get("update_fields") is not None and "body" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "body_html"}
+        super().save(*args, **kwargs)
+
+    @property
+    def is_published(self) -> bool:
+        return self.state == self.State.PUBLISHED
+
+    @property
+    def is_stale(self) -> bool:
+        return self.review_by is not None and self.review_by < date.today()
+
+    @property
+    def agency_list(self) -> list[Agency]:
+        """Lead agency first, then contributing agencies (uses prefetched rows)."""
+        agencies = [self.lead_agency] if self.lead_agency else []
+        agencies += [a for a in self.contributing_agencies.all() if a not in agencies]
+        return agencies
+
+
+class OutcomeMetric(models.Model):
+    """A measured result: "average wait time, 12 → 7 minutes, FY2024, call centre logs"."""
+
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="outcomes")
+    measure = models.CharField("what was measured", max_length=200)
+    baseline = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
+    result = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
+    unit = models.CharField(max_length=40, blank=True)
+    period = models.CharField(max_length=80, blank=True)
+    source = models.CharField(max_length=300, blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "id"]
+
+    def __str__(self) -> str:
+        return self.measure
+
+    @property
+    def change_percent(self) -> float | None:
+        if self.baseline in (None, 0) or self.result is None:
+            return None
+        return float((self.result - self.baseline) / abs(self.baseline) * 100)
+
+    def as_text(self) -> str:
+        """One line for search and export: "average wait: 12 → 7 minutes (-42%)"."""
+        parts = [self.measure]
+        if self.baseline is not None or self.result is not None:
+            parts.append(f"{self.baseline or ''} → {self.result or ''} {self.unit}".strip())
+        if self.change_percent is not None:
+            parts.append(f"({self.change_percent:+.0f}%)")
+        return " ".join(parts)
+
+
+class Transition(models.Model):
+    """One step of the workflow: who moved the entry from which state to which, and why."""
+
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="transitions")
+    from_state = models.CharField(max_length=20, choices=Entry.State.choices, blank=True)
+    to_state = models.CharField(max_length=20, choices=Entry.State.choices)
+    action = models.CharField(max_length=30)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    note = models.TextField(blank=True)
+    at = models.DateTimeField(default=timezone.now)
+    # Submissions keep the text that was submitted, so a re-submission can be shown as a diff.
+    snapshot = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.entry}: {self.action} by {self.by} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class EntryLink(models.Model):
+    class Kind(models.TextChoices):
+        RELATED = "related", "Related"
+        BUILDS_ON = "builds-on", "Builds on"
+        ADAPTED_FROM = "adapted-from", "Adapted from"
+        SUPERSEDES = "supersedes", "Supersedes"
+        CONTRADICTS = "contradicts", "Contradicts"
+
+    source = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="links_out")
+    target = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="links_in")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.RELATED)
+    note = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "target", "kind"], name="unique_entry_link"),
+            models.CheckConstraint(condition=~Q(source=models.F("target")), name="no_self_link"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.get_kind_display().lower()} {self.target}"
+
+
+class Collection(models.Model):
+    """A curated, ordered reading list that moderators build."""
+
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100, unique=True)
+    intro = models.TextField(blank=True, help_text="Markdown.")
+    intro_html = models.TextField(blank=True, editable=False)
+    entries = models.ManyToManyField(Entry, through="CollectionItem", related_name="collections")
+    show_on_home = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("kb:collection-detail", args=[self.slug])
+
+    def save(self, *args, **kwargs):
+        from knowledgebase.markdown import render_markdown
+
+        self.intro_html = render_markdown(self.intro)
+        super().save(*args, **kwargs)
+
+
+class CollectionItem(models.Model):
+    collection = models.ForeignKey(Collection, on_delete=models.CASCADE, related_name="items")
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="collection_items")
+    order = models.PositiveIntegerField(default=0)
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["collection", "entry"], name="unique_collection_item")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.collection}: {self.entry}"

@@ -1,0 +1,184 @@
+"""Every change of an entry's workflow state, in one place.
+
+Each function checks the actor's permission, moves the state, records a Transition
+(who, when, note) and schedules the search index update for after the commit."""
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+
+from knowledgebase import permissions, search
+from knowledgebase.models import Entry, EntryLink, Transition
+
+State = Entry.State
+
+
+class WorkflowError(Exception):
+    """The entry is not in a state that allows this step; the message says why."""
+
+
+def _require(allowed: bool, message: str = "You are not allowed to do that.") -> None:
+    if not allowed:
+        raise PermissionDenied(message)
+
+
+def _expect_state(entry: Entry, *states: str, action: str) -> None:
+    if entry.state not in states:
+        raise WorkflowError(
+            f"Cannot {action} an entry that is {entry.get_state_display().lower()}."
+        )
+
+
+def schedule_index(entry: Entry) -> None:
+    """Bring the search index in line with the entry once the transaction commits."""
+    entry_id = entry.pk
+    if entry.state == State.PUBLISHED:
+        transaction.on_commit(lambda: search.index_entry_id(entry_id))
+    else:
+        transaction.on_commit(lambda: search.remove_entry(entry_id))
+
+
+def snapshot(entry: Entry) -> dict:
+    return {
+        "title": entry.title,
+        "summary": entry.summary,
+        "body": entry.body,
+        "tags": sorted(entry.tags.names()),
+    }
+
+
+@transaction.atomic
+def _move(
+    entry: Entry,
+    *,
+    to: str,
+    action: str,
+    by,
+    note: str = "",
+    keep: dict | None = None,
+    fields: tuple[str, ...] = (),
+) -> Transition:
+    from_state = entry.state
+    entry.state = to
+    entry.save(update_fields=["state", "updated_at", *fields])
+    step = Transition.objects.create(
+        entry=entry, from_state=from_state, to_state=to, action=action, by=by, note=note,
+        snapshot=keep,
+    )
+    schedule_index(entry)
+    return step
+
+
+def submit(entry: Entry, *, by, note: str = "") -> Transition:
+    _require(permissions.can_submit(by, entry), "Only the authors can submit this entry.")
+    _expect_state(entry, State.DRAFT, State.CHANGES_REQUESTED, action="submit")
+    entry.submitted_at = timezone.now()
+    return _move(
+        entry, to=State.SUBMITTED, action="submit", by=by, note=note,
+        keep=snapshot(entry), fields=("submitted_at",),
+    )
+
+
+def withdraw(entry: Entry, *, by, note: str = "") -> Transition:
+    _require(permissions.can_withdraw(by, entry), "Only the authors can withdraw this entry.")
+    _expect_state(entry, State.SUBMITTED, action="withdraw")
+    return _move(entry, to=State.DRAFT, action="withdraw", by=by, note=note)
+
+
+def approve(entry: Entry, *, by, note: str = "") -> Transition:
+    _require(permissions.can_moderate(by), "Only moderators can publish entries.")
+    _expect_state(entry, State.SUBMITTED, action="approve")
+    if entry.published_at is None:
+        entry.published_at = timezone.now()
+    return _move(
+        entry, to=State.PUBLISHED, action="approve", by=by, note=note, fields=("published_at",)
+    )
+
+
+def request_changes(entry: Entry, *, by, note: str) -> Transition:
+    _require(permissions.can_moderate(by), "Only moderators can request changes.")
+    _expect_state(entry, State.SUBMITTED, action="request changes to")
+    if not note.strip():
+        raise WorkflowError("Tell the authors what to change.")
+    return _move(entry, to=State.CHANGES_REQUESTED, action="request-changes", by=by, note=note)
+
+
+def reject(entry: Entry, *, by, note: str) -> Transition:
+    _require(permissions.can_moderate(by), "Only moderators can reject entries.")
+    _expect_state(entry, State.SUBMITTED, action="reject")
+    if not note.strip():
+        raise WorkflowError("Give the authors a reason for the rejection.")
+    return _move(entry, to=State.REJECTED, action="reject", by=by, note=note)
+
+
+def archive(entry: Entry, *, by, note: str = "") -> Transition:
+    _require(permissions.can_moderate(by), "Only moderators can archive entries.")
+    _expect_state(entry, State.PUBLISHED, action="archive")
+    entry.featured = False
+    return _move(entry, to=State.ARCHIVED, action="archive", by=by, note=note, fields=("featured",))
+
+
+def restore(entry: Entry, *, by, note: str = "") -> Transition:
+    _require(permissions.can_moderate(by), "Only moderators can restore entries.")
+    _expect_state(entry, State.ARCHIVED, action="restore")
+    return _move(entry, to=State.PUBLISHED, action="restore", by=by, note=note)
+
+
+def feature(entry: Entry, *, by, order: int = 0) -> Transition:
+    _require(permissions.can_moderate(by), "Only moderators can feature entries.")
+    _expect_state(entry, State.PUBLISHED, action="feature")
+    entry.featured = True
+    entry.featured_order = max(order, 0)
+    return _move(
+        entry, to=entry.state, action="feature", by=by, note=f"Position {entry.featured_order}",
+        fields=("featured", "featured_order"),
+    )
+
+
+def unfeature(entry: Entry, *, by) -> Transition:
+    _require(permissions.can_moderate(by), "Only moderators can unfeature entries.")
+    entry.featured = False
+    return _move(entry, to=entry.state, action="unfeature", by=by, fields=("featured",))
+
+
+def mark_superseded(entry: Entry, *, by, successor: Entry, note: str = "") -> Transition:
+    _require(permissions.can_moderate(by), "Only moderators can mark entries superseded.")
+    if successor.pk == entry.pk:
+        raise WorkflowError("An entry cannot supersede itself.")
+    if successor.state != State.PUBLISHED:
+        raise WorkflowError("The successor must be a published entry.")
+    entry.superseded_by = successor
+    EntryLink.objects.get_or_create(
+        source=successor, target=entry, kind=EntryLink.Kind.SUPERSEDES,
+        defaults={"created_by": by, "note": note[:300]},
+    )
+    return _move(
+        entry, to=entry.state, action="supersede", by=by,
+        note=note or f"Superseded by “{successor.title}”", fields=("superseded_by",),
+    )
+
+
+def record_creation(entry: Entry, *, by, note: str = "") -> Transition:
+    """A new entry (written in the editor or imported) starts its log here."""
+    step = Transition.objects.create(
+        entry=entry, from_state="", to_state=entry.state, action="create", by=by, note=note
+    )
+    schedule_index(entry)
+    return step
+
+
+def publish_imported(entry: Entry, *, by, note: str = "Imported") -> Transition | None:
+    """Import with --publish: the file is the reviewed source, so no review step."""
+    if entry.state == State.PUBLISHED:
+        return None
+    if entry.published_at is None:
+        entry.published_at = timezone.now()
+    return _move(
+        entry, to=State.PUBLISHED, action="import", by=by, note=note, fields=("published_at",)
+    )
+
+
+def record_edit(entry: Entry, *, by) -> None:
+    """An edit of the text keeps the index in step (revisions come with their own issue)."""
+    _require(permissions.can_edit(by, entry), "You cannot edit this entry.")
+    schedule_index(entry)

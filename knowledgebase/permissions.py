@@ -1,0 +1,94 @@
+"""Who may do what. Every view, API call and workflow function asks here; templates only
+mirror these answers to hide buttons."""
+
+from django.conf import settings
+
+MODERATORS_GROUP = "moderators"
+
+# States in which the authors themselves may still change the text.
+AUTHOR_EDITABLE_STATES = {"draft", "changes-requested", "published"}
+
+
+def public_read_enabled() -> bool:
+    return settings.KB_PUBLIC_READ
+
+
+def is_moderator(user) -> bool:
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    # Cached per request object: templates and views ask many times.
+    if not hasattr(user, "_kb_is_moderator"):
+        user._kb_is_moderator = user.groups.filter(name=MODERATORS_GROUP).exists()
+    return user._kb_is_moderator
+
+
+def home_agency(user):
+    if not user.is_authenticated:
+        return None
+    profile = getattr(user, "profile", None)
+    return profile.agency if profile else None
+
+
+def is_staff_member(user) -> bool:
+    """A signed-in public servant: a user with a home agency (or a superuser)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    try:
+        return user.profile.agency_id is not None
+    except user._meta.model.profile.RelatedObjectDoesNotExist:
+        return False
+
+
+def is_author(user, entry) -> bool:
+    if not user.is_authenticated:
+        return False
+    if entry.created_by_id == user.id:
+        return True
+    return entry.authors.filter(pk=user.pk).exists()
+
+
+def can_view(user, entry) -> bool:
+    if entry.state in ("published", "archived"):
+        if is_staff_member(user):
+            return True
+        return entry.visibility == "public" and public_read_enabled()
+    return is_moderator(user) or (is_staff_member(user) and is_author(user, entry))
+
+
+def can_create(user) -> bool:
+    return is_staff_member(user)
+
+
+def can_edit(user, entry) -> bool:
+    if is_moderator(user):
+        return entry.state != "archived"
+    return (
+        is_staff_member(user)
+        and entry.state in AUTHOR_EDITABLE_STATES
+        and is_author(user, entry)
+    )
+
+
+def can_submit(user, entry) -> bool:
+    return (
+        is_staff_member(user)
+        and entry.state in ("draft", "changes-requested")
+        and (is_author(user, entry) or is_moderator(user))
+    )
+
+
+def can_withdraw(user, entry) -> bool:
+    return entry.state == "submitted" and is_staff_member(user) and is_author(user, entry)
+
+
+def can_moderate(user) -> bool:
+    return is_moderator(user)
+
+
+def can_see_history(user, entry) -> bool:
+    """The workflow log and review notes are for the authors and moderators."""
+    return is_moderator(user) or (is_staff_member(user) and is_author(user, entry))

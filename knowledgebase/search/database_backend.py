@@ -1,0 +1,142 @@
+"""Search straight from the database: the default until the Whoosh index lands, and the
+fallback whenever an index cannot answer. Simple substring matching, ranked by where and
+how many of the words matched; always complete, never fast on a large knowledge base."""
+
+import html
+import re
+
+from django.db.models import Case, Count, F, IntegerField, Q, Value, When
+from django.db.models.functions import ExtractYear
+
+from knowledgebase.search.base import IndexReport, SearchHit, SearchPage
+
+MAX_TERMS = 12
+WEIGHTS = {"title": 6, "tags__name": 4, "summary": 3, "body": 1}
+
+
+def terms_of(query: str) -> list[str]:
+    words = re.findall(r"\w[\w'-]*", query.lower())
+    return list(dict.fromkeys(w for w in words if len(w) > 1))[:MAX_TERMS]
+
+
+def highlight(text: str, terms: list[str], limit: int = 300) -> str:
+    """Escape text, then wrap each matched word in <mark>."""
+    text = text[:limit] + ("…" if len(text) > limit else "")
+    escaped = html.escape(text)
+    if not terms:
+        return escaped
+    pattern = re.compile("|".join(re.escape(html.escape(t)) for t in terms), re.IGNORECASE)
+    return pattern.sub(lambda m: f"<mark>{m.group(0)}</mark>", escaped)
+
+
+def facet_counts(qs) -> dict[str, dict[str, int]]:
+    """Counts per facet value for the entries in qs (the keys are what the filters accept)."""
+    ids = qs.order_by().values("pk")
+    base = qs.model.objects.filter(pk__in=ids).order_by()
+
+    def count(field_name: str) -> dict[str, int]:
+        rows = (
+            base.exclude(**{f"{field_name}__isnull": True})
+            .values_list(field_name)
+            .annotate(n=Count("pk", distinct=True))
+            .order_by("-n", field_name)
+        )
+        return {str(value): n for value, n in rows if value not in ("", None)}
+
+    agencies = count("lead_agency__slug")
+    for slug, n in count("contributing_agencies__slug").items():
+        agencies[slug] = agencies.get(slug, 0) + n
+    years = (
+        base.exclude(published_at__isnull=True)
+        .annotate(y=ExtractYear("published_at"))
+        .values_list("y")
+        .annotate(n=Count("pk"))
+        .order_by("-y")
+    )
+    return {
+        "kind": count("kind"),
+        "agency": dict(sorted(agencies.items(), key=lambda kv: -kv[1])),
+        "tag": dict(list(count("tags__slug").items())[:30]),
+        "audience": count("audience"),
+        "channel": count("channels__slug"),
+        "year": {str(y): n for y, n in years},
+    }
+
+
+class DatabaseBackend:
+    name = "database"
+
+    def index_entries(self, entries) -> None:
+        """Nothing to do: the database is the index."""
+
+    def remove_entry(self, entry_id: int) -> None:
+        """Nothing to do: the database is the index."""
+
+    def search(self, query: str, filters: dict, user, page: int, per_page: int) -> SearchPage:
+        from knowledgebase.models import Entry
+
+        terms = terms_of(query)
+        qs = Entry.objects.visible_to(user).filtered(filters)
+        if terms:
+            match = Q()
+            score = Value(0)
+            for term in terms:
+                for field_name, weight in WEIGHTS.items():
+                    hit = Q(**{f"{field_name}__icontains": term})
+                    match |= hit
+                    if field_name != "tags__name":
+                        score = score + Case(
+                            When(hit, then=Value(weight)), default=Value(0),
+                            output_field=IntegerField(),
+                        )
+            qs = qs.filter(match).distinct()
+            ids = qs.values("pk")
+            ranked = Entry.objects.filter(pk__in=ids).annotate(score=score)
+            ranked = ranked.order_by("-score", F("published_at").desc(nulls_last=True))
+        else:
+            ranked = qs.annotate(score=Value(0)).order_by(
+                F("published_at").desc(nulls_last=True)
+            )
+        count = qs.count()
+        start = (page - 1) * per_page
+        entries = list(ranked.for_cards()[start : start + per_page])
+        hits = [
+            SearchHit(entry=e, score=float(e.score), highlight=highlight(e.summary, terms))
+            for e in entries
+        ]
+        return SearchPage(
+            query=query, hits=hits, count=count, page=page, per_page=per_page,
+            facets=facet_counts(qs),
+        )
+
+    def suggest(self, query: str, user) -> list[str]:
+        from knowledgebase.models import Entry
+
+        query = query.strip()
+        if len(query) < 2:
+            return []
+        titles = Entry.objects.visible_to(user).filter(title__icontains=query)
+        return list(titles.order_by("title").values_list("title", flat=True)[:8])
+
+    def more_like_this(self, entry, user, limit: int = 5) -> list:
+        from knowledgebase.models import Entry
+
+        tag_ids = list(entry.tags.values_list("id", flat=True))
+        if not tag_ids:
+            return []
+        return list(
+            Entry.objects.visible_to(user)
+            .exclude(pk=entry.pk)
+            .filter(tags__id__in=tag_ids)
+            .annotate(shared=Count("tags", distinct=True))
+            .order_by("-shared", F("published_at").desc(nulls_last=True))
+            .for_cards()[:limit]
+        )
+
+    def rebuild(self) -> int:
+        from knowledgebase.models import Entry
+
+        return Entry.objects.published().count()
+
+    def check(self) -> IndexReport:
+        return IndexReport()
