@@ -1,0 +1,108 @@
+"""Personas and small factories shared by the whole suite.
+
+alice   contributor at GSA (author of most test entries)
+bob     contributor at the VA (another agency, not an author)
+mona    moderator at OPM
+nobody  signed in but without an agency (not staff)
+anonymous is simply the unauthenticated client
+"""
+
+import itertools
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.utils import timezone
+
+from knowledgebase.models import Agency, Entry, Profile
+
+_seq = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings, tmp_path):
+    settings.SECURE_SSL_REDIRECT = False
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.KB_INDEX_DIR = tmp_path / "index"
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.KB_PUBLIC_READ = True
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+def make_agency(name: str | None = None, **fields) -> Agency:
+    n = next(_seq)
+    name = name or f"Agency {n}"
+    fields.setdefault("slug", name.lower().replace(" ", "-"))
+    return Agency.objects.create(name=name, **fields)
+
+
+def make_user(username: str, agency: Agency | None = None, *, moderator: bool = False) -> User:
+    user = User.objects.create_user(username, f"{username}@example.gov", "pw")
+    Profile.objects.create(user=user, agency=agency)
+    if moderator:
+        user.groups.add(Group.objects.get(name="moderators"))
+    return user
+
+
+def make_entry(*, author: User | None = None, state: str = "published", tags=(), **fields):
+    n = next(_seq)
+    fields.setdefault("title", f"Entry number {n}")
+    fields.setdefault("slug", f"entry-{n}")
+    fields.setdefault("summary", f"Summary of entry {n}.")
+    fields.setdefault("body", f"Body of entry {n}.")
+    if state == "published":
+        fields.setdefault("published_at", timezone.now())
+    entry = Entry.objects.create(state=state, created_by=author, **fields)
+    if author:
+        entry.authors.add(author)
+    if tags:
+        entry.tags.add(*tags)
+    return entry
+
+
+@pytest.fixture
+def gsa(db):
+    return make_agency("General Services Administration", acronym="GSA", slug="gsa")
+
+
+@pytest.fixture
+def va(db):
+    return make_agency("Department of Veterans Affairs", acronym="VA", slug="va")
+
+
+@pytest.fixture
+def opm(db):
+    return make_agency("Office of Personnel Management", acronym="OPM", slug="opm")
+
+
+@pytest.fixture
+def alice(gsa):
+    return make_user("alice", gsa)
+
+
+@pytest.fixture
+def bob(va):
+    return make_user("bob", va)
+
+
+@pytest.fixture
+def mona(opm):
+    return make_user("mona", opm, moderator=True)
+
+
+@pytest.fixture
+def nobody(db):
+    return make_user("nobody", None)
+
+
+@pytest.fixture
+def as_user(client):
+    """as_user(alice) signs the test client in as that persona and returns the client."""
+
+    def sign_in(user):
+        client.force_login(user)
+        return client
+
+    return sign_in
