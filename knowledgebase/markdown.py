@@ -16,10 +16,47 @@ from markdown.inlinepatterns import LinkInlineProcessor
 logger = logging.getLogger(__name__)
 
 ALLOWED_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em",
-    "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li", "mark", "ol",
-    "p", "pre", "s", "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th",
-    "thead", "tr", "ul",
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "br",
+    "code",
+    "dd",
+    "del",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "img",
+    "ins",
+    "kbd",
+    "li",
+    "mark",
+    "ol",
+    "p",
+    "pre",
+    "s",
+    "span",
+    "strong",
+    "sub",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "ul",
 }
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
@@ -43,7 +80,7 @@ MAX_NESTING = 12
 
 _BRACKET = re.compile(r"[\[\]]")
 _INDENT = re.compile(r"^[ \t]+", re.MULTILINE)
-_QUOTES = re.compile(r"^((?:[ ]{0,3}>){%d})(?:[ ]{0,3}>)+" % MAX_NESTING, re.MULTILINE)
+_QUOTES = re.compile(rf"^((?:[ ]{{0,3}}>){{{MAX_NESTING}}})(?:[ ]{{0,3}}>)+", re.MULTILINE)
 
 
 def _link_text(data: str, index: int) -> tuple[str, int, bool]:

@@ -160,9 +160,7 @@ class Entry(models.Model):
         validators=[MaxLengthValidator(500)],
         help_text="Plain text, up to 500 characters: what was done and what changed.",
     )
-    body = models.TextField(
-        blank=True, validators=[MaxLengthValidator(settings.KB_BODY_MAX_CHARS)]
-    )
+    body = models.TextField(blank=True, validators=[MaxLengthValidator(settings.KB_BODY_MAX_CHARS)])
     body_html = models.TextField(blank=True, editable=False)
     tags = TaggableManager(blank=True, help_text="Topics, separated by commas.")
 
@@ -196,9 +194,7 @@ class Entry(models.Model):
     started = models.DateField(null=True, blank=True)
     completed = models.DateField(null=True, blank=True)
     cost_band = models.CharField(max_length=20, choices=CostBand.choices, blank=True)
-    practice_status = models.CharField(
-        max_length=20, choices=PracticeStatus.choices, blank=True
-    )
+    practice_status = models.CharField(max_length=20, choices=PracticeStatus.choices, blank=True)
 
     visibility = models.CharField(
         max_length=20, choices=Visibility.choices, default=Visibility.PUBLIC
@@ -235,9 +231,6 @@ class Entry(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    def get_absolute_url(self) -> str:
-        return reverse("kb:entry-detail", args=[self.slug])
-
     def save(self, *args, **kwargs):
         # Rendered once, on save; pages only show the stored, sanitized HTML.
         from knowledgebase.markdown import render_markdown
@@ -246,6 +239,9 @@ class Entry(models.Model):
         if kwargs.get("update_fields") is not None and "body" in kwargs["update_fields"]:
             kwargs["update_fields"] = {*kwargs["update_fields"], "body_html"}
         super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("kb:entry-detail", args=[self.slug])
 
     @property
     def is_published(self) -> bool:
@@ -367,14 +363,14 @@ class Collection(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    def get_absolute_url(self) -> str:
-        return reverse("kb:collection-detail", args=[self.slug])
-
     def save(self, *args, **kwargs):
         from knowledgebase.markdown import render_markdown
 
         self.intro_html = render_markdown(self.intro)
         super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("kb:collection-detail", args=[self.slug])
 
 
 class CollectionItem(models.Model):

@@ -1,0 +1,134 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import User
+
+from knowledgebase.models import (
+    Agency,
+    Channel,
+    Collection,
+    CollectionItem,
+    Entry,
+    EntryLink,
+    OutcomeMetric,
+    Profile,
+    Transition,
+)
+
+
+@admin.register(Agency)
+class AgencyAdmin(admin.ModelAdmin):
+    list_display = ["name", "acronym", "level", "parent"]
+    list_filter = ["level"]
+    search_fields = ["name", "acronym"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["parent"]
+
+
+class ProfileInline(admin.StackedInline):
+    model = Profile
+    can_delete = False
+    autocomplete_fields = ["agency"]
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class PersonAdmin(UserAdmin):
+    inlines = [ProfileInline]
+    list_display = ["username", "email", "first_name", "last_name", "agency", "is_superuser"]
+    list_select_related = ["profile__agency"]
+
+    @admin.display(ordering="profile__agency__name")
+    def agency(self, user):
+        profile = getattr(user, "profile", None)
+        return profile.agency if profile else None
+
+
+@admin.register(Channel)
+class ChannelAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "order"]
+
+
+class OutcomeMetricInline(admin.TabularInline):
+    model = OutcomeMetric
+    extra = 0
+
+
+class LinkInline(admin.TabularInline):
+    model = EntryLink
+    fk_name = "source"
+    extra = 0
+    autocomplete_fields = ["target"]
+
+
+class TransitionInline(admin.TabularInline):
+    model = Transition
+    extra = 0
+    can_delete = False
+    fields = ["at", "action", "from_state", "to_state", "by", "note"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Entry)
+class EntryAdmin(admin.ModelAdmin):
+    list_display = [
+        "title",
+        "kind",
+        "state",
+        "visibility",
+        "lead_agency",
+        "featured",
+        "published_at",
+    ]
+    list_filter = ["state", "kind", "visibility", "featured", "audience"]
+    search_fields = ["title", "slug", "summary"]
+    list_select_related = ["lead_agency"]
+    autocomplete_fields = [
+        "lead_agency",
+        "contributing_agencies",
+        "authors",
+        "contact",
+        "superseded_by",
+        "created_by",
+    ]
+    filter_horizontal = ["channels"]
+    date_hierarchy = "published_at"
+    inlines = [OutcomeMetricInline, LinkInline, TransitionInline]
+    # The workflow state changes only through the moderation pages, so it is logged.
+    readonly_fields = ["state", "submitted_at", "created_at", "updated_at"]
+
+
+@admin.register(Transition)
+class TransitionAdmin(admin.ModelAdmin):
+    list_display = ["entry", "action", "from_state", "to_state", "by", "at"]
+    list_filter = ["action", "to_state"]
+    list_select_related = ["entry", "by"]
+    readonly_fields = ["entry", "from_state", "to_state", "action", "by", "note", "at", "snapshot"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(EntryLink)
+class EntryLinkAdmin(admin.ModelAdmin):
+    list_display = ["source", "kind", "target", "created_at"]
+    list_filter = ["kind"]
+    autocomplete_fields = ["source", "target"]
+    list_select_related = ["source", "target"]
+
+
+class CollectionItemInline(admin.TabularInline):
+    model = CollectionItem
+    extra = 1
+    autocomplete_fields = ["entry"]
+
+
+@admin.register(Collection)
+class CollectionAdmin(admin.ModelAdmin):
+    list_display = ["title", "show_on_home", "updated_at"]
+    prepopulated_fields = {"slug": ["title"]}
+    inlines = [CollectionItemInline]

@@ -1,0 +1,181 @@
+from django import forms
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.utils.text import slugify
+from markdownx.widgets import MarkdownxWidget
+
+from knowledgebase.models import Collection, CollectionItem, Entry, OutcomeMetric
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def person_label(user: User) -> str:
+    name = user.get_full_name() or user.username
+    agency = getattr(getattr(user, "profile", None), "agency", None)
+    return f"{name} ({agency.short_name})" if agency else name
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return person_label(obj)
+
+
+class PeopleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return person_label(obj)
+
+
+def staff_users():
+    return (
+        User.objects.filter(is_active=True, profile__agency__isnull=False)
+        .select_related("profile__agency")
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+class EntryForm(forms.ModelForm):
+    authors = PeopleChoiceField(
+        queryset=User.objects.none(),
+        required=False,
+        label="Co-authors",
+        help_text="People who can edit this entry with you. You are always an author.",
+    )
+    contact = PersonChoiceField(
+        queryset=User.objects.none(),
+        required=False,
+        label="Contact",
+        help_text="The champion or expert other teams can ask about this practice.",
+    )
+
+    class Meta:
+        model = Entry
+        fields = [
+            "kind",
+            "title",
+            "summary",
+            "body",
+            "tags",
+            "lead_agency",
+            "contributing_agencies",
+            "authors",
+            "contact",
+            "audience",
+            "channels",
+            "started",
+            "completed",
+            "cost_band",
+            "practice_status",
+            "visibility",
+            "review_by",
+        ]
+        widgets = {
+            "summary": forms.Textarea(attrs={"rows": 3, "maxlength": 500}),
+            "body": MarkdownxWidget(attrs={"rows": 22}),
+            "contributing_agencies": forms.SelectMultiple(attrs={"size": 6}),
+            "channels": forms.CheckboxSelectMultiple,
+            "visibility": forms.RadioSelect,
+            "started": DATE_INPUT,
+            "completed": DATE_INPUT,
+            "review_by": DATE_INPUT,
+        }
+        labels = {"body": "Body (markdown)", "lead_agency": "Lead agency"}
+        help_texts = {
+            "body": "Markdown. The preview beside the editor shows how it will look.",
+            "visibility": "Government-only entries are shown to signed-in public servants only.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        people = staff_users()
+        self.fields["authors"].queryset = people
+        self.fields["contact"].queryset = people
+        self.fields["title"].widget.attrs["autocomplete"] = "off"
+
+    def clean_body(self) -> str:
+        body = self.cleaned_data.get("body", "")
+        limit = settings.KB_BODY_MAX_CHARS
+        if len(body) > limit:
+            raise forms.ValidationError(
+                f"The body is {len(body):,} characters long; the limit is {limit:,}. "
+                "Split it into several linked entries."
+            )
+        return body
+
+    def clean(self):
+        data = super().clean()
+        started, completed = data.get("started"), data.get("completed")
+        if started and completed and completed < started:
+            self.add_error("completed", "The end date is before the start date.")
+        return data
+
+
+class OutcomeMetricForm(forms.ModelForm):
+    class Meta:
+        model = OutcomeMetric
+        fields = ["measure", "baseline", "result", "unit", "period", "source"]
+        widgets = {
+            "measure": forms.TextInput(attrs={"placeholder": "e.g. Average wait on the phone"}),
+            "unit": forms.TextInput(attrs={"placeholder": "minutes"}),
+            "period": forms.TextInput(attrs={"placeholder": "FY2024"}),
+        }
+
+
+OutcomeMetricFormSet = forms.inlineformset_factory(
+    Entry, OutcomeMetric, form=OutcomeMetricForm, extra=1, max_num=20, can_delete=True
+)
+
+
+class ReviewNoteForm(forms.Form):
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=5000,
+        label="Note to the authors",
+    )
+
+
+class FeatureForm(forms.Form):
+    order = forms.IntegerField(min_value=0, max_value=1000, initial=0, label="Position")
+
+
+class SupersedeForm(forms.Form):
+    successor = forms.SlugField(label="Superseded by (slug of the newer entry)", max_length=100)
+    note = forms.CharField(required=False, max_length=300)
+
+    def clean_successor(self) -> Entry:
+        slug = self.cleaned_data["successor"]
+        entry = Entry.objects.published().filter(slug=slug).first()
+        if entry is None:
+            raise forms.ValidationError(f"No published entry has the slug “{slug}”.")
+        return entry
+
+
+class CollectionForm(forms.ModelForm):
+    class Meta:
+        model = Collection
+        fields = ["title", "intro", "show_on_home"]
+        widgets = {"intro": forms.Textarea(attrs={"rows": 4})}
+        labels = {"show_on_home": "Show on the home page"}
+
+
+class CollectionItemForm(forms.ModelForm):
+    entry = forms.ModelChoiceField(queryset=Entry.objects.published().order_by("title"))
+
+    class Meta:
+        model = CollectionItem
+        fields = ["entry", "order", "note"]
+
+
+CollectionItemFormSet = forms.inlineformset_factory(
+    Collection, CollectionItem, form=CollectionItemForm, extra=3, can_delete=True
+)
+
+
+def unique_slug(model, text: str, *, max_length: int = 80) -> str:
+    base = slugify(text)[:max_length].strip("-") or "entry"
+    slug, n = base, 2
+    while model.objects.filter(slug=slug).exists():
+        suffix = f"-{n}"
+        slug = f"{base[: max_length - len(suffix)]}{suffix}"
+        n += 1
+    return slug

@@ -1,0 +1,68 @@
+"""The endpoints behind the markdownx editor: live preview and image upload.
+
+Both are for contributors only; the preview uses the one sanitizing renderer."""
+
+import io
+import uuid
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.http import HttpResponse, JsonResponse
+from django.views.decorators.http import require_POST
+from PIL import Image, UnidentifiedImageError
+
+from knowledgebase import permissions
+from knowledgebase.markdown import render_markdown
+
+# Raster formats only: SVG can carry script, so it is never accepted.
+IMAGE_FORMATS = {"PNG": "png", "JPEG": "jpg", "GIF": "gif", "WEBP": "webp"}
+MAX_PIXELS = 40_000_000
+
+
+@require_POST
+def markdownify(request):
+    if not permissions.can_create(request.user):
+        return HttpResponse("Sign in to preview.", status=403, content_type="text/plain")
+    return HttpResponse(render_markdown(request.POST.get("content", "")))
+
+
+def check_image(data: bytes) -> str:
+    """The file extension for a real PNG/JPEG/GIF/WebP image, judged by its content.
+
+    Raises ValueError with a message for the author otherwise."""
+    limit = settings.MARKDOWNX_UPLOAD_MAX_SIZE
+    if len(data) > limit:
+        raise ValueError(f"The image is larger than {limit // (1024 * 1024)} MB.")
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            kind = image.format
+            width, height = image.size
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError):
+        raise ValueError("This file is not an image we accept (PNG, JPEG, GIF or WebP).") from None
+    if kind not in IMAGE_FORMATS:
+        raise ValueError("Only PNG, JPEG, GIF and WebP images are accepted.")
+    if width * height > MAX_PIXELS:
+        raise ValueError("The image has too many pixels.")
+    return IMAGE_FORMATS[kind]
+
+
+@require_POST
+def upload_image(request):
+    if not permissions.can_create(request.user):
+        return JsonResponse({"image": ["Sign in to upload images."]}, status=403)
+    upload = request.FILES.get("image")
+    if upload is None:
+        return JsonResponse({"image": ["Choose an image to upload."]}, status=400)
+    if upload.size > settings.MARKDOWNX_UPLOAD_MAX_SIZE:
+        return JsonResponse({"image": ["The image is larger than 2 MB."]}, status=400)
+    data = upload.read()
+    try:
+        extension = check_image(data)
+    except ValueError as error:
+        return JsonResponse({"image": [str(error)]}, status=400)
+    name = default_storage.save(
+        f"{settings.MARKDOWNX_MEDIA_PATH}{uuid.uuid4().hex}.{extension}", ContentFile(data)
+    )
+    return JsonResponse({"image_code": f"![]({default_storage.url(name)})"})

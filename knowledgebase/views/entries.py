@@ -1,0 +1,257 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Prefetch
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from knowledgebase import moderation, permissions, search
+from knowledgebase.forms import EntryForm, OutcomeMetricFormSet, unique_slug
+from knowledgebase.models import Agency, Channel, Entry, EntryLink, Transition
+from knowledgebase.outlines import OUTLINES
+from knowledgebase.views.common import (
+    entry_for,
+    filters_from,
+    page_of,
+    query_without,
+    require_staff,
+)
+
+SORTS = {"newest": ("-published_at", "-id"), "title": ("title",), "oldest": ("published_at",)}
+
+
+def entry_list(request):
+    filters = filters_from(request)
+    sort = request.GET.get("sort", "newest")
+    entries = (
+        Entry.objects.visible_to(request.user)
+        .filtered(filters)
+        .for_cards()
+        .order_by(*SORTS.get(sort, SORTS["newest"]))
+    )
+    page = page_of(request, entries)
+    active = []
+    names = {
+        "agency": dict(
+            Agency.objects.filter(slug=filters.get("agency")).values_list("slug", "name")
+        ),
+        "channel": dict(Channel.objects.values_list("slug", "name")),
+        "kind": dict(Entry.Kind.choices),
+        "audience": dict(Entry.Audience.choices),
+    }
+    for name, value in filters.items():
+        label = names.get(name, {}).get(value, value)
+        active.append({"name": name, "label": label, "remove": query_without(request, name)})
+    return render(
+        request,
+        "knowledgebase/entry_list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "active_filters": active,
+            "sort": sort,
+            "kinds": Entry.Kind.choices,
+            "audiences": Entry.Audience.choices,
+            "channels": Channel.objects.all(),
+            "agencies": Agency.objects.filter(led_entries__state=Entry.State.PUBLISHED)
+            .distinct()
+            .order_by("name"),
+            "paging_query": query_without(request),
+        },
+    )
+
+
+def entry_detail(request, slug):
+    entry = get_object_or_404(
+        Entry.objects.select_related(
+            "lead_agency", "contact__profile__agency", "superseded_by", "created_by"
+        ).prefetch_related(
+            "tags",
+            "channels",
+            "outcomes",
+            "contributing_agencies",
+            Prefetch("authors", queryset=_people()),
+        ),
+        slug=slug,
+    )
+    user = request.user
+    if not permissions.can_view(user, entry):
+        if not user.is_authenticated and entry.state in ("published", "archived"):
+            return redirect_to_login(request.get_full_path())
+        raise Http404("No such entry.")
+
+    visible = Entry.objects.visible_to(user)
+    links_out = (
+        EntryLink.objects.filter(source=entry, target__in=visible)
+        .select_related("target__lead_agency")
+        .order_by("kind", "target__title")
+    )
+    links_in = (
+        EntryLink.objects.filter(target=entry, source__in=visible)
+        .select_related("source__lead_agency")
+        .order_by("kind", "source__title")
+    )
+    history = None
+    if permissions.can_see_history(user, entry):
+        history = Transition.objects.filter(entry=entry).select_related("by").order_by("-at")
+    superseded_by = entry.superseded_by
+    if superseded_by and not permissions.can_view(user, superseded_by):
+        superseded_by = None
+    return render(
+        request,
+        "knowledgebase/entry_detail.html",
+        {
+            "entry": entry,
+            "superseded_by": superseded_by,
+            "links_out": links_out,
+            "links_in": links_in,
+            "related": search.more_like_this(entry, user) if entry.is_published else [],
+            "history": history,
+            "can_edit": permissions.can_edit(user, entry),
+            "can_submit": permissions.can_submit(user, entry),
+            "can_withdraw": permissions.can_withdraw(user, entry),
+            "can_moderate": permissions.can_moderate(user),
+        },
+    )
+
+
+def _people():
+    from django.contrib.auth.models import User
+
+    return User.objects.select_related("profile__agency")
+
+
+def _save_entry(request, form, metrics, *, creating: bool) -> Entry:
+    user = request.user
+    with transaction.atomic():
+        entry = form.save(commit=False)
+        if creating:
+            entry.slug = unique_slug(Entry, entry.title)
+            entry.created_by = user
+        entry.save()
+        form.save_m2m()
+        metrics.instance = entry
+        metrics.save()
+        if creating:
+            entry.authors.add(user)
+            moderation.record_creation(entry, by=user)
+        else:
+            moderation.record_edit(entry, by=user)
+        if request.POST.get("action") == "submit" and permissions.can_submit(user, entry):
+            moderation.submit(entry, by=user)
+    return entry
+
+
+def _editor(request, form, metrics, entry=None):
+    return render(
+        request,
+        "knowledgebase/entry_form.html",
+        {"form": form, "metrics": metrics, "entry": entry, "outlines": OUTLINES},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def entry_create(request):
+    if (denied := require_staff(request)) is not None:
+        return denied
+    if request.method == "POST":
+        form = EntryForm(request.POST)
+        metrics = OutcomeMetricFormSet(request.POST, prefix="outcomes")
+        if form.is_valid() and metrics.is_valid():
+            entry = _save_entry(request, form, metrics, creating=True)
+            if entry.state == Entry.State.SUBMITTED:
+                messages.success(request, "Your entry was submitted for review.")
+            else:
+                messages.success(request, "Draft saved. Submit it for review when it is ready.")
+            return redirect(entry)
+        messages.error(request, "Please correct the errors below.")
+        return _editor(request, form, metrics)
+    kind = request.GET.get("kind", Entry.Kind.CASE_STUDY)
+    if kind not in OUTLINES:
+        kind = Entry.Kind.CASE_STUDY
+    form = EntryForm(
+        initial={
+            "kind": kind,
+            "body": OUTLINES[kind],
+            "lead_agency": permissions.home_agency(request.user),
+            "contact": request.user,
+        }
+    )
+    return _editor(request, form, OutcomeMetricFormSet(prefix="outcomes"))
+
+
+def entry_edit(request, slug):
+    if (denied := require_staff(request)) is not None:
+        return denied
+    entry = entry_for(request, slug)
+    if not permissions.can_edit(request.user, entry):
+        raise PermissionDenied("Only the authors and moderators can edit this entry.")
+    if request.method == "POST":
+        form = EntryForm(request.POST, instance=entry)
+        metrics = OutcomeMetricFormSet(request.POST, instance=entry, prefix="outcomes")
+        if form.is_valid() and metrics.is_valid():
+            entry = _save_entry(request, form, metrics, creating=False)
+            messages.success(request, "Your changes are saved.")
+            return redirect(entry)
+        messages.error(request, "Please correct the errors below.")
+        return _editor(request, form, metrics, entry)
+    form = EntryForm(instance=entry)
+    return _editor(request, form, OutcomeMetricFormSet(instance=entry, prefix="outcomes"), entry)
+
+
+@require_POST
+@login_required
+def entry_submit(request, slug):
+    entry = entry_for(request, slug)
+    try:
+        moderation.submit(entry, by=request.user, note=request.POST.get("note", "")[:5000])
+    except moderation.WorkflowError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Submitted for review. A moderator will look at it soon.")
+    return redirect(entry)
+
+
+@require_POST
+@login_required
+def entry_withdraw(request, slug):
+    entry = entry_for(request, slug)
+    try:
+        moderation.withdraw(entry, by=request.user)
+    except moderation.WorkflowError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Withdrawn from review; it is a draft again.")
+    return redirect(entry)
+
+
+@login_required
+def my_entries(request):
+    entries = (
+        Entry.objects.authored_by(request.user)
+        .select_related("lead_agency")
+        .prefetch_related(
+            Prefetch(
+                "transitions",
+                queryset=Transition.objects.exclude(note="").select_related("by").order_by("-at"),
+                to_attr="noted_transitions",
+            )
+        )
+        .order_by("-updated_at")
+    )
+    by_state = {state: [] for state, _ in Entry.State.choices}
+    for entry in entries:
+        by_state[entry.state].append(entry)
+    groups = [
+        {"state": state, "label": label, "entries": by_state[state]}
+        for state, label in Entry.State.choices
+        if by_state[state]
+    ]
+    return render(
+        request,
+        "knowledgebase/my_entries.html",
+        {"groups": groups, "can_create": permissions.can_create(request.user)},
+    )

@@ -1,0 +1,61 @@
+// Commons: small progressive enhancements. Every page works without this file.
+(function () {
+  "use strict";
+
+  // "/" focuses the search box, as in most tools people know (not while typing elsewhere).
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
+    var target = event.target;
+    var tag = target && target.tagName;
+    if (tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || (target && target.isContentEditable)) return;
+    var box = document.querySelector("[data-shortcut='/']");
+    if (box) {
+      event.preventDefault();
+      box.focus();
+      box.select();
+    }
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    // Move focus to the error summary so screen reader users hear what went wrong.
+    var summary = document.querySelector("[data-autofocus]");
+    if (summary) summary.focus();
+
+    // Starter outline: switching the kind of a new entry swaps the outline, but only
+    // while the body is still an untouched outline.
+    var outlinesNode = document.getElementById("kind-outlines");
+    var kind = document.getElementById("id_kind");
+    var body = document.getElementById("id_body");
+    if (outlinesNode && kind && body) {
+      var outlines = JSON.parse(outlinesNode.textContent);
+      kind.addEventListener("change", function () {
+        var untouched = body.value.trim() === "" || Object.keys(outlines).some(function (k) {
+          return outlines[k].trim() === body.value.trim();
+        });
+        if (untouched && outlines[kind.value]) {
+          body.value = outlines[kind.value];
+          body.dispatchEvent(new Event("input", { bubbles: true }));
+        }
+      });
+    }
+
+    // "Add another outcome": clone the empty form of a Django formset.
+    document.querySelectorAll("[data-add-row]").forEach(function (button) {
+      var prefix = button.getAttribute("data-add-row");
+      var template = document.getElementById(prefix + "-empty");
+      var rows = document.querySelector("[data-formset='" + prefix + "']");
+      var total = document.getElementById("id_" + prefix + "-TOTAL_FORMS");
+      var max = document.getElementById("id_" + prefix + "-MAX_NUM_FORMS");
+      if (!template || !rows || !total) return;
+      button.addEventListener("click", function () {
+        var index = parseInt(total.value, 10);
+        if (max && index >= parseInt(max.value, 10)) return;
+        var html = template.innerHTML.replace(/__prefix__/g, String(index));
+        rows.insertAdjacentHTML("beforeend", html);
+        total.value = String(index + 1);
+        var first = rows.lastElementChild.querySelector("input, select, textarea");
+        if (first) first.focus();
+      });
+    });
+  });
+})();
