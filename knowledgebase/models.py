@@ -235,9 +235,11 @@ class Entry(models.Model):
         # Rendered once, on save; pages only show the stored, sanitized HTML.
         from knowledgebase.markdown import render_markdown
 
-        self.body_html = render_markdown(self.body)
-        if kwargs.get("update_fields") is not None and "body" in kwargs["update_fields"]:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "body_html"}
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or "body" in update_fields:
+            self.body_html = render_markdown(self.body)
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "body_html"}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:

@@ -48,7 +48,10 @@ def is_author(user, entry) -> bool:
         return False
     if entry.created_by_id == user.id:
         return True
-    return entry.authors.filter(pk=user.pk).exists()
+    # Remembered on the entry: one page asks several rules about the same entry.
+    if not hasattr(entry, "_kb_author_ids"):
+        entry._kb_author_ids = {author.pk for author in entry.authors.all()}
+    return user.pk in entry._kb_author_ids
 
 
 def can_view(user, entry) -> bool:
@@ -67,9 +70,7 @@ def can_edit(user, entry) -> bool:
     if is_moderator(user):
         return entry.state != "archived"
     return (
-        is_staff_member(user)
-        and entry.state in AUTHOR_EDITABLE_STATES
-        and is_author(user, entry)
+        is_staff_member(user) and entry.state in AUTHOR_EDITABLE_STATES and is_author(user, entry)
     )
 
 
