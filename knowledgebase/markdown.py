@@ -6,12 +6,14 @@ MARKDOWNX_MARKDOWNIFY_FUNCTION, so the live preview is exactly as safe as the pa
 import html
 import logging
 import re
+import xml.etree.ElementTree as etree
 
 import markdown
 import nh3
 from django.conf import settings
 from markdown.extensions import Extension
-from markdown.inlinepatterns import LinkInlineProcessor
+from markdown.inlinepatterns import InlineProcessor, LinkInlineProcessor
+from markdown.util import AtomicString
 
 logger = logging.getLogger(__name__)
 
@@ -59,12 +61,13 @@ ALLOWED_TAGS = {
     "ul",
 }
 ALLOWED_ATTRIBUTES = {
-    "a": {"href", "title"},
+    "a": {"href", "title", "class"},
     "abbr": {"title"},
     "img": {"src", "alt", "title", "width", "height"},
     "td": {"align", "colspan", "rowspan"},
     "th": {"align", "colspan", "rowspan", "scope"},
     "ol": {"start"},
+    "span": {"class", "title"},
     "*": {"id"},
 }
 URL_SCHEMES = {"http", "https", "mailto"}
@@ -126,9 +129,54 @@ def _limit_nesting(text: str) -> str:
     return _QUOTES.sub(r"\1", text)
 
 
+WIKI_LINK = r"\[\[([a-z0-9][a-z0-9_-]{0,99})(?:\|([^\]\n]{1,200}))?\]\]"
+
+
+class _WikiLinkProcessor(InlineProcessor):
+    """`[[slug]]` and `[[slug|label]]`: a link to another entry, shown with its title.
+
+    Only the title of a published public entry is shown, since the HTML is stored once
+    for every reader; an unknown slug renders as visibly missing text."""
+
+    MAX_LOOKUPS = 200
+
+    def __init__(self, pattern: str, md: markdown.Markdown):
+        super().__init__(pattern, md)
+        self.targets: dict[str, object] = {}
+
+    def target(self, slug: str):
+        if slug not in self.targets and len(self.targets) < self.MAX_LOOKUPS:
+            from knowledgebase.models import Entry
+
+            self.targets[slug] = (
+                Entry.objects.filter(slug=slug).only("slug", "title", "state", "visibility").first()
+            )
+        return self.targets.get(slug)
+
+    def handleMatch(self, m: re.Match, data: str):  # noqa: N802 (library API)
+        slug, label = m.group(1), (m.group(2) or "").strip()
+        target = self.target(slug)
+        if target is None:
+            element = etree.Element("span", {"class": "wiki-missing"})
+            element.text = AtomicString(label or slug)
+            element.set("title", f"No entry “{slug}” yet")
+            return element, m.start(0), m.end(0)
+        element = etree.Element("a", {"href": target.get_absolute_url(), "class": "wiki-link"})
+        shareable = target.state == "published" and target.visibility == "public"
+        # Atomic: a title is text, never parsed again as markdown or HTML.
+        element.text = AtomicString(label or (target.title if shareable else slug))
+        return element, m.start(0), m.end(0)
+
+
+class _WikiLinks(Extension):
+    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (library API)
+        # Before links (160) and references (170), after code spans (190).
+        md.inlinePatterns.register(_WikiLinkProcessor(WIKI_LINK, md), "wiki_link", 175)
+
+
 def _markdown() -> markdown.Markdown:
     return markdown.Markdown(
-        extensions=["extra", "sane_lists", _BoundedLinks()],
+        extensions=["extra", "sane_lists", _BoundedLinks(), _WikiLinks()],
         output_format="html",
     )
 
