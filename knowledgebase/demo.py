@@ -1548,6 +1548,10 @@ def load(*, stdout=None) -> dict:
             kind=kind,
             defaults={"note": note, "created_by": users[MODERATOR]},
         )
+    # Wiki links resolve when the body is rendered: render again now that every entry exists.
+    for entry in entries.values():
+        if "[[" in entry.body:
+            entry.save(update_fields=["body"])
     new_collections = _load_collections(entries, users[MODERATOR])
     say(f"Collections: {len(COLLECTIONS)} ({new_collections} new)")
     return {

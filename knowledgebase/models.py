@@ -285,13 +285,30 @@ class OutcomeMetric(models.Model):
             return None
         return float((self.result - self.baseline) / abs(self.baseline) * 100)
 
+    @staticmethod
+    def _number(value) -> str:
+        return "" if value is None else f"{value.normalize():,f}"
+
+    @property
+    def baseline_text(self) -> str:
+        return self._number(self.baseline)
+
+    @property
+    def result_text(self) -> str:
+        return self._number(self.result)
+
+    @property
+    def change_text(self) -> str:
+        change = self.change_percent
+        return "" if change is None else f"{change:+.0f}%"
+
     def as_text(self) -> str:
-        """One line for search and export: "average wait: 12 → 7 minutes (-42%)"."""
+        """One line for search and review: "Average wait 14 → 6 minutes (-57%)"."""
         parts = [self.measure]
         if self.baseline is not None or self.result is not None:
-            parts.append(f"{self.baseline or ''} → {self.result or ''} {self.unit}".strip())
-        if self.change_percent is not None:
-            parts.append(f"({self.change_percent:+.0f}%)")
+            parts.append(f"{self.baseline_text} → {self.result_text} {self.unit}".strip())
+        if self.change_text:
+            parts.append(f"({self.change_text})")
         return " ".join(parts)
 
 

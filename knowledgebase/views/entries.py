@@ -108,7 +108,7 @@ def entry_detail(request, slug):
             "superseded_by": superseded_by,
             "links_out": links_out,
             "links_in": links_in,
-            "related": search.more_like_this(entry, user) if entry.is_published else [],
+            "related": _related(entry, user, links_out, links_in),
             "history": history,
             "can_edit": permissions.can_edit(user, entry),
             "can_submit": permissions.can_submit(user, entry),
@@ -116,6 +116,14 @@ def entry_detail(request, slug):
             "can_moderate": permissions.can_moderate(user),
         },
     )
+
+
+def _related(entry, user, links_out, links_in) -> list[Entry]:
+    """More like this, minus what the entry already links to or from."""
+    if not entry.is_published:
+        return []
+    linked = {link.target_id for link in links_out} | {link.source_id for link in links_in}
+    return [other for other in search.more_like_this(entry, user) if other.pk not in linked]
 
 
 def _people():
