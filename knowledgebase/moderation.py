@@ -57,6 +57,7 @@ def _move(
     note: str = "",
     keep: dict | None = None,
     fields: tuple[str, ...] = (),
+    index: bool = True,
 ) -> Transition:
     from_state = entry.state
     entry.state = to
@@ -65,7 +66,8 @@ def _move(
         entry=entry, from_state=from_state, to_state=to, action=action, by=by, note=note,
         snapshot=keep,
     )
-    schedule_index(entry)
+    if index:
+        schedule_index(entry)
     return step
 
 
@@ -158,23 +160,36 @@ def mark_superseded(entry: Entry, *, by, successor: Entry, note: str = "") -> Tr
     )
 
 
-def record_creation(entry: Entry, *, by, note: str = "") -> Transition:
-    """A new entry (written in the editor or imported) starts its log here."""
+def record_creation(entry: Entry, *, by, note: str = "", index: bool = True) -> Transition:
+    """A new entry (written in the editor or imported) starts its log here.
+
+    index=False leaves indexing to the caller: a bulk import indexes once at the end."""
     step = Transition.objects.create(
         entry=entry, from_state="", to_state=entry.state, action="create", by=by, note=note
     )
-    schedule_index(entry)
+    if index:
+        schedule_index(entry)
     return step
 
 
-def publish_imported(entry: Entry, *, by, note: str = "Imported") -> Transition | None:
-    """Import with --publish: the file is the reviewed source, so no review step."""
+def publish_imported(
+    entry: Entry, *, by, note: str = "Imported", index: bool = True
+) -> Transition | None:
+    """Import with --publish: the file is the reviewed source, so no review step.
+
+    index=False leaves indexing to the caller: a bulk import indexes once at the end."""
     if entry.state == State.PUBLISHED:
         return None
     if entry.published_at is None:
         entry.published_at = timezone.now()
     return _move(
-        entry, to=State.PUBLISHED, action="import", by=by, note=note, fields=("published_at",)
+        entry,
+        to=State.PUBLISHED,
+        action="import",
+        by=by,
+        note=note,
+        fields=("published_at",),
+        index=index,
     )
 
 
