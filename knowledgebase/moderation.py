@@ -63,7 +63,12 @@ def _move(
     entry.state = to
     entry.save(update_fields=["state", "updated_at", *fields])
     step = Transition.objects.create(
-        entry=entry, from_state=from_state, to_state=to, action=action, by=by, note=note,
+        entry=entry,
+        from_state=from_state,
+        to_state=to,
+        action=action,
+        by=by,
+        note=note,
         snapshot=keep,
     )
     if index:
@@ -76,8 +81,13 @@ def submit(entry: Entry, *, by, note: str = "") -> Transition:
     _expect_state(entry, State.DRAFT, State.CHANGES_REQUESTED, action="submit")
     entry.submitted_at = timezone.now()
     return _move(
-        entry, to=State.SUBMITTED, action="submit", by=by, note=note,
-        keep=snapshot(entry), fields=("submitted_at",),
+        entry,
+        to=State.SUBMITTED,
+        action="submit",
+        by=by,
+        note=note,
+        keep=snapshot(entry),
+        fields=("submitted_at",),
     )
 
 
@@ -132,7 +142,11 @@ def feature(entry: Entry, *, by, order: int = 0) -> Transition:
     entry.featured = True
     entry.featured_order = max(order, 0)
     return _move(
-        entry, to=entry.state, action="feature", by=by, note=f"Position {entry.featured_order}",
+        entry,
+        to=entry.state,
+        action="feature",
+        by=by,
+        note=f"Position {entry.featured_order}",
         fields=("featured", "featured_order"),
     )
 
@@ -151,12 +165,18 @@ def mark_superseded(entry: Entry, *, by, successor: Entry, note: str = "") -> Tr
         raise WorkflowError("The successor must be a published entry.")
     entry.superseded_by = successor
     EntryLink.objects.get_or_create(
-        source=successor, target=entry, kind=EntryLink.Kind.SUPERSEDES,
+        source=successor,
+        target=entry,
+        kind=EntryLink.Kind.SUPERSEDES,
         defaults={"created_by": by, "note": note[:300]},
     )
     return _move(
-        entry, to=entry.state, action="supersede", by=by,
-        note=note or f"Superseded by “{successor.title}”", fields=("superseded_by",),
+        entry,
+        to=entry.state,
+        action="supersede",
+        by=by,
+        note=note or f"Superseded by “{successor.title}”",
+        fields=("superseded_by",),
     )
 
 

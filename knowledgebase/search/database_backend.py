@@ -86,7 +86,8 @@ class DatabaseBackend:
                     match |= hit
                     if field_name != "tags__name":
                         score = score + Case(
-                            When(hit, then=Value(weight)), default=Value(0),
+                            When(hit, then=Value(weight)),
+                            default=Value(0),
                             output_field=IntegerField(),
                         )
             qs = qs.filter(match).distinct()
@@ -94,9 +95,7 @@ class DatabaseBackend:
             ranked = Entry.objects.filter(pk__in=ids).annotate(score=score)
             ranked = ranked.order_by("-score", F("published_at").desc(nulls_last=True))
         else:
-            ranked = qs.annotate(score=Value(0)).order_by(
-                F("published_at").desc(nulls_last=True)
-            )
+            ranked = qs.annotate(score=Value(0)).order_by(F("published_at").desc(nulls_last=True))
         count = qs.count()
         start = (page - 1) * per_page
         entries = list(ranked.for_cards()[start : start + per_page])
@@ -105,7 +104,11 @@ class DatabaseBackend:
             for e in entries
         ]
         return SearchPage(
-            query=query, hits=hits, count=count, page=page, per_page=per_page,
+            query=query,
+            hits=hits,
+            count=count,
+            page=page,
+            per_page=per_page,
             facets=facet_counts(qs),
         )
 
