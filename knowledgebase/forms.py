@@ -90,6 +90,13 @@ class EntryForm(forms.ModelForm):
         self.fields["authors"].queryset = people
         self.fields["contact"].queryset = people
         self.fields["title"].widget.attrs["autocomplete"] = "off"
+        for name in ("audience", "cost_band", "practice_status"):
+            self.fields[name].choices = [("", "Not stated")] + [
+                choice for choice in self.fields[name].choices if choice[0]
+            ]
+        many = " Hold Ctrl (Cmd on a Mac) to choose several."
+        self.fields["contributing_agencies"].help_text = "Other agencies that worked on it." + many
+        self.fields["authors"].help_text += many
 
     def clean_body(self) -> str:
         body = self.cleaned_data.get("body", "")
