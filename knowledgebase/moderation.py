@@ -77,7 +77,7 @@ def _move(
 
 
 def submit(entry: Entry, *, by, note: str = "") -> Transition:
-    _require(permissions.can_submit(by, entry), "Only the authors can submit this entry.")
+    _require(permissions.acts_for_authors(by, entry), "Only the authors can submit this entry.")
     _expect_state(entry, State.DRAFT, State.CHANGES_REQUESTED, action="submit")
     entry.submitted_at = timezone.now()
     return _move(
@@ -92,7 +92,10 @@ def submit(entry: Entry, *, by, note: str = "") -> Transition:
 
 
 def withdraw(entry: Entry, *, by, note: str = "") -> Transition:
-    _require(permissions.can_withdraw(by, entry), "Only the authors can withdraw this entry.")
+    _require(
+        permissions.is_staff_member(by) and permissions.is_author(by, entry),
+        "Only the authors can withdraw this entry.",
+    )
     _expect_state(entry, State.SUBMITTED, action="withdraw")
     return _move(entry, to=State.DRAFT, action="withdraw", by=by, note=note)
 

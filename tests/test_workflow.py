@@ -419,12 +419,6 @@ def test_invalid_moderator_transition_raises_workflow_error(alice, mona, action,
     assert not entry.transitions.exists()
 
 
-@pytest.mark.xfail(
-    reason="BUG: moderation.submit checks permissions.can_submit first, which includes the "
-    "state, so an author submitting a published entry gets PermissionDenied instead of "
-    "WorkflowError",
-    strict=True,
-)
 def test_submitting_a_published_entry_raises_workflow_error(alice):
     entry = make_entry(author=alice, state="published")
 
@@ -435,11 +429,6 @@ def test_submitting_a_published_entry_raises_workflow_error(alice):
     assert entry.state == "published"
 
 
-@pytest.mark.xfail(
-    reason="BUG: moderation.withdraw checks permissions.can_withdraw first, which includes "
-    "the state, so an author withdrawing a draft gets PermissionDenied instead of WorkflowError",
-    strict=True,
-)
 def test_withdrawing_a_draft_raises_workflow_error(alice):
     entry = make_entry(author=alice, state="draft")
 
@@ -475,11 +464,6 @@ def test_invalid_moderator_transition_shows_an_error_on_the_page(
     assert not entry.transitions.exists()
 
 
-@pytest.mark.xfail(
-    reason="BUG: entry_submit lets PermissionDenied from moderation.submit through (403) "
-    "instead of showing 'Cannot submit an entry that is published.'",
-    strict=True,
-)
 def test_submitting_a_published_entry_shows_an_error_on_the_page(client_for, alice):
     entry = make_entry(author=alice, state="published")
 
@@ -607,12 +591,6 @@ def test_review_page_of_a_first_submission_shows_no_diff(client_for, alice, mona
 # --- history with a departed user -----------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    reason="BUG: entry_detail.html, review.html and my_entries.html pass step.by.username "
-    "as a filter argument; when Transition.by is None (user deleted, or import without "
-    "--user) rendering raises VariableDoesNotExist and the page 500s",
-    strict=True,
-)
 @pytest.mark.parametrize(
     ("persona", "url"),
     [

@@ -56,7 +56,9 @@ def entry_list(request):
             "kinds": Entry.Kind.choices,
             "audiences": Entry.Audience.choices,
             "channels": Channel.objects.all(),
-            "agencies": Agency.objects.filter(led_entries__state=Entry.State.PUBLISHED)
+            "agencies": Agency.objects.filter(
+                led_entries__in=Entry.objects.visible_to(request.user)
+            )
             .distinct()
             .order_by("name"),
             "paging_query": query_without(request),
