@@ -237,6 +237,8 @@ class Entry(models.Model):
 
         update_fields = kwargs.get("update_fields")
         if update_fields is None or "body" in update_fields:
+            # NUL is never meaningful text, and PostgreSQL refuses it in text columns.
+            self.body = self.body.replace("\x00", "")
             self.body_html = render_markdown(self.body)
             if update_fields is not None:
                 kwargs["update_fields"] = {*update_fields, "body_html"}

@@ -25,7 +25,7 @@ def admin(db):
 
 
 @pytest.fixture
-def login(client, request):
+def login(client, request, db):
     """login("bob") signs the client in as that persona; "anonymous" leaves it signed out."""
 
     def sign_in(persona: str) -> Client:
