@@ -83,7 +83,9 @@ MAX_NESTING = 12
 
 _BRACKET = re.compile(r"[\[\]]")
 _INDENT = re.compile(r"^[ \t]+", re.MULTILINE)
-_QUOTES = re.compile(rf"^((?:[ ]{{0,3}}>){{{MAX_NESTING}}})(?:[ ]{{0,3}}>)+", re.MULTILINE)
+# A line may open many containers at once ("> > - - 1. text"): keep the first few.
+_MARKER = r"[ ]{0,3}(?:>|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t]))[ \t]*"
+_CONTAINERS = re.compile(rf"^((?:{_MARKER}){{{MAX_NESTING}}})(?:{_MARKER})+", re.MULTILINE)
 
 
 def _link_text(data: str, index: int) -> tuple[str, int, bool]:
@@ -100,11 +102,26 @@ def _link_text(data: str, index: int) -> tuple[str, int, bool]:
     return "", index, False
 
 
-class _BoundedLinks(Extension):
+# A `[` can only open a link when a `]` follows within reach (one level of nested brackets
+# allowed). Checking that in the pattern itself lets the regex engine skip a hopeless `[`
+# at C speed instead of calling the link parser for it.
+_CLOSES_SOON = r"(?=(?:[^\[\]]|\[[^\[\]]{0,%d}\]){0,%d}\])" % (LINK_SCAN_LIMIT, LINK_SCAN_LIMIT)
+
+
+class _SafeSyntax(Extension):
+    """Bounded link parsing, and no raw HTML: markup typed into a body shows as text."""
+
     def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (library API)
         for processor in md.inlinePatterns:
             if isinstance(processor, LinkInlineProcessor):
                 _bound(processor)
+                processor.compiled_re = re.compile(
+                    processor.pattern + _CLOSES_SOON, re.DOTALL | re.UNICODE
+                )
+        # Python-Markdown's raw HTML handling rescans the rest of the text for every
+        # unclosed tag (quadratic), and the sanitizer would drop most of it anyway.
+        md.preprocessors.deregister("html_block")
+        md.inlinePatterns.deregister("html")
 
 
 def _bound(processor: LinkInlineProcessor) -> None:
@@ -126,7 +143,7 @@ def _limit_nesting(text: str) -> str:
         return indent[:max_indent]
 
     text = _INDENT.sub(shallower, text)
-    return _QUOTES.sub(r"\1", text)
+    return _CONTAINERS.sub(r"\1", text)
 
 
 WIKI_LINK = r"\[\[([a-z0-9][a-z0-9_-]{0,99})(?:\|([^\]\n]{1,200}))?\]\]"
@@ -176,7 +193,15 @@ class _WikiLinks(Extension):
 
 def _markdown() -> markdown.Markdown:
     return markdown.Markdown(
-        extensions=["extra", "sane_lists", _BoundedLinks(), _WikiLinks()],
+        # Not "extra": its definition lists and abbreviations are quadratic on hostile input.
+        extensions=[
+            "tables",
+            "fenced_code",
+            "footnotes",
+            "sane_lists",
+            _SafeSyntax(),
+            _WikiLinks(),
+        ],
         output_format="html",
     )
 

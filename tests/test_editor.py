@@ -189,11 +189,6 @@ def test_file_just_under_the_limit_is_accepted(as_user, alice, settings):
     assert stored_path(response).is_file()
 
 
-@pytest.mark.xfail(
-    reason="BUG: knowledgebase/views/editor.py upload_image hard-codes 'The image is larger "
-    "than 2 MB.' instead of using settings.MARKDOWNX_UPLOAD_MAX_SIZE (check_image does)",
-    strict=True,
-)
 def test_size_refusal_names_the_configured_limit(as_user, alice, settings):
     settings.MARKDOWNX_UPLOAD_MAX_SIZE = 1024 * 1024
     response = upload(as_user(alice), noise_png(1024 * 1024), "big.png", "image/png")

@@ -27,13 +27,17 @@ def markdownify(request):
     return HttpResponse(render_markdown(request.POST.get("content", "")))
 
 
+def _too_large() -> str:
+    limit = settings.MARKDOWNX_UPLOAD_MAX_SIZE / (1024 * 1024)
+    return f"The image is larger than {limit:g} MB."
+
+
 def check_image(data: bytes) -> str:
     """The file extension for a real PNG/JPEG/GIF/WebP image, judged by its content.
 
     Raises ValueError with a message for the author otherwise."""
-    limit = settings.MARKDOWNX_UPLOAD_MAX_SIZE
-    if len(data) > limit:
-        raise ValueError(f"The image is larger than {limit // (1024 * 1024)} MB.")
+    if len(data) > settings.MARKDOWNX_UPLOAD_MAX_SIZE:
+        raise ValueError(_too_large())
     try:
         with Image.open(io.BytesIO(data)) as image:
             kind = image.format
@@ -56,7 +60,7 @@ def upload_image(request):
     if upload is None:
         return JsonResponse({"image": ["Choose an image to upload."]}, status=400)
     if upload.size > settings.MARKDOWNX_UPLOAD_MAX_SIZE:
-        return JsonResponse({"image": ["The image is larger than 2 MB."]}, status=400)
+        return JsonResponse({"image": [_too_large()]}, status=400)
     data = upload.read()
     try:
         extension = check_image(data)
