@@ -105,7 +105,7 @@ def _link_text(data: str, index: int) -> tuple[str, int, bool]:
 # A `[` can only open a link when a `]` follows within reach (one level of nested brackets
 # allowed). Checking that in the pattern itself lets the regex engine skip a hopeless `[`
 # at C speed instead of calling the link parser for it.
-_CLOSES_SOON = r"(?=(?:[^\[\]]|\[[^\[\]]{0,%d}\]){0,%d}\])" % (LINK_SCAN_LIMIT, LINK_SCAN_LIMIT)
+_CLOSES_SOON = rf"(?=(?:[^\[\]]|\[[^\[\]]{{0,{LINK_SCAN_LIMIT}}}\]){{0,{LINK_SCAN_LIMIT}}}\])"
 
 
 class _SafeSyntax(Extension):
