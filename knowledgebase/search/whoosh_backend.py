@@ -1,0 +1,716 @@
+"""Search with Whoosh: an index directory on local disk, the default for one web server.
+
+The only module of Commons that imports whoosh. Layout on disk: settings.KB_INDEX_DIR is a
+symlink to a sibling directory (`.index-<stamp>`) that holds the live index; a rebuild
+fills a new sibling and swaps the symlink in one rename, so searches never see a
+half-built index. Each process (thread) keeps its index and searcher open between
+requests and refreshes the searcher when a writer has committed.
+
+Ranking: BM25F over title, summary, tags, body, agencies and outcomes (stemmed, no stop
+words); any of the words may match; the top hits are then scaled gently by the share of
+the query's weight (idf) they match, so of two entries with the same BM25 score the one
+that matches more of the words comes first. A word that occurs nowhere in the index is
+replaced by the nearest word of the titles, summaries and tags (typo correction)."""
+
+from __future__ import annotations
+
+import glob
+import html
+import logging
+import math
+import os
+import re
+import shutil
+import threading
+import uuid
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils import timezone
+from whoosh import fields, index, qparser, scoring
+from whoosh import query as wq
+from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemmingAnalyzer
+
+from knowledgebase import permissions
+from knowledgebase.search.base import IndexReport, SearchHit, SearchPage
+
+logger = logging.getLogger(__name__)
+
+# Field weights for the query parser, in the order DESIGN.md gives (title >= summary > tags
+# >= body). Measured with `make relevance` on the dev queries: 0.700 nDCG@10; the issue's
+# order title > tags > summary > body (3, 2, 1.5, 1) measured 0.678. Nearby values of each
+# weight move it by less than 0.01, so these round numbers are not tuned to the last digit.
+BOOSTS = {
+    "title": 3.0,
+    "summary": 2.0,
+    "tags": 1.5,
+    "body": 1.0,
+    "agencies": 1.0,
+    "outcomes": 1.0,
+}
+TEXT_FIELDS = tuple(BOOSTS)
+WEIGHTING = scoring.BM25F(B=0.75, K1=1.2)
+# score × (matched share of the query's idf) ** COORD_POWER; 0 turns coordination off.
+# Measured: 0 and 0.25 give 0.700 nDCG@10 (recall@10 0.725 / 0.734), 1 gives 0.680 and 2
+# gives 0.649 — a strong push towards "all the words" costs as much as requiring them.
+COORD_POWER = 0.25
+RERANK_POOL = 200  # the top hits that coordination re-orders; deeper pages keep BM25 order
+FEW_RESULTS = 3  # fewer hits than this: offer a did-you-mean even for known words
+HIGHLIGHT_CHARS = 300
+MAX_WORDS = 32  # longer queries are cut: a sentence is plenty to rank with
+MAX_PARENS = 8
+WRITE_TIMEOUT = 2.0  # seconds to wait for another process's write lock, then LockError
+TAG_FACET_SIZE = 30
+CHUNK = 500
+LEFTOVER_AGE = 24 * 3600  # seconds before an unused index directory beside ours is removed
+
+STEMMED = StemmingAnalyzer(stoplist=None, minsize=1)
+PLAIN = RegexTokenizer() | LowercaseFilter()
+
+# facet / filter name -> index field holding the raw values the filters accept
+FACET_FIELDS = {
+    "kind": "kind",
+    "agency": "agency",
+    "tag": "tag",
+    "audience": "audience",
+    "channel": "channel",
+    "year": "year",
+}
+
+
+def make_schema() -> fields.Schema:
+    return fields.Schema(
+        id=fields.NUMERIC(int, bits=64, signed=False, stored=True, unique=True),
+        stamp=fields.STORED(),  # the entry's updated_at when it was indexed (check_index)
+        slug=fields.ID(stored=True),
+        title=fields.TEXT(analyzer=STEMMED, stored=True),
+        summary=fields.TEXT(analyzer=STEMMED, stored=True),
+        body=fields.TEXT(analyzer=STEMMED),
+        tags=fields.TEXT(analyzer=STEMMED),
+        agencies=fields.TEXT(analyzer=STEMMED),
+        outcomes=fields.TEXT(analyzer=STEMMED),
+        # Unstemmed words: title prefixes for type-ahead, short text for did-you-mean
+        # (not the body: a dictionary over the body is slow to build and full of noise).
+        title_words=fields.TEXT(analyzer=PLAIN, phrase=False),
+        spelling=fields.TEXT(analyzer=PLAIN, phrase=False),
+        kind=fields.ID,
+        agency=fields.KEYWORD,  # slugs of the lead and contributing agencies
+        tag=fields.KEYWORD,
+        audience=fields.ID,
+        channel=fields.KEYWORD,
+        year=fields.ID,
+        visibility=fields.ID,
+        published=fields.NUMERIC(int, bits=64, sortable=True),
+        featured=fields.NUMERIC(int, bits=8, sortable=True),
+    )
+
+
+SCHEMA = make_schema()
+
+
+class IndexFault(Exception):
+    """The index is missing, unreadable or out of step with this code's schema."""
+
+
+# --- text ---------------------------------------------------------------------------------
+
+# Each pattern excludes its own opening character from the repeated part, so a run of
+# 50,000 `[` is scanned once, not once per bracket.
+_MD_RULES = [
+    (re.compile(r"```[^\n]*"), " "),  # fence lines (the code itself is kept)
+    (re.compile(r"!?\[([^\[\]\n]{0,300})\]\([^()\s]{0,2000}(?:\s+\"[^\"\n]{0,300}\")?\)"), r"\1"),
+    (re.compile(r"\[\[([^\[\]|\n]{1,200})\|([^\[\]\n]{1,200})\]\]"), r"\2"),
+    (re.compile(r"\[\[([^\[\]|\n]{1,200})\]\]"), lambda m: m.group(1).replace("-", " ")),
+    (re.compile(r"^\s{0,3}\[[^\[\]\n]{1,200}\]:\s*\S+.*$", re.MULTILINE), " "),  # link refs
+    (re.compile(r"<[^<>\n]{0,500}>"), " "),  # html tags
+    (re.compile(r"\bhttps?://[^\s<>()\[\]]+"), " "),
+    (re.compile(r"[#*_>`|~=]+"), " "),
+]
+
+
+def plain_text(markdown: str) -> str:
+    """The words of a markdown body, without link targets, markup or HTML tags."""
+    text = markdown
+    for pattern, replacement in _MD_RULES:
+        text = pattern.sub(replacement, text)
+    return html.unescape(text)
+
+
+def highlight(text: str, terms: set[str], limit: int = HIGHLIGHT_CHARS) -> str:
+    """Escaped text with the words whose stems are in terms wrapped in <mark>."""
+    spans = []
+    if terms:
+        spans = [
+            (t.startchar, t.endchar)
+            for t in STEMMED(text, chars=True, removestops=False)
+            if t.text in terms
+        ]
+    start = 0
+    if len(text) > limit and spans and spans[0][1] > limit - 40:
+        # Show the part of the text where the first match is.
+        start = text.rfind(" ", 0, max(spans[0][0] - 60, 0)) + 1
+    end = len(text)
+    if end - start > limit:
+        end = text.rfind(" ", start, start + limit)
+        end = end if end > start else start + limit
+    out = ["…"] if start else []
+    pos = start
+    for a, b in spans:
+        if a < start or b > end:
+            continue
+        out += [html.escape(text[pos:a]), "<mark>", html.escape(text[a:b]), "</mark>"]
+        pos = b
+    out.append(html.escape(text[pos:end]))
+    if end < len(text):
+        out.append("…")
+    return "".join(out)
+
+
+def document(entry) -> dict:
+    """The index document of an entry (loaded with _load: tags, agencies, channels, outcomes)."""
+    tags = list(entry.tags.all())
+    agencies = entry.agency_list
+    agency_text = " ".join(f"{a.name} {a.acronym}".strip() for a in agencies)
+    doc = {
+        "id": entry.pk,
+        "stamp": stamp(entry.updated_at),
+        "slug": entry.slug,
+        "title": entry.title,
+        "summary": entry.summary,
+        "body": plain_text(entry.body),
+        "tags": " ".join(t.name for t in tags),
+        "agencies": agency_text,
+        "outcomes": " ".join(m.as_text() for m in entry.outcomes.all()),
+        "title_words": entry.title,
+        "spelling": " ".join([entry.title, entry.summary, *(t.name for t in tags), agency_text]),
+        "kind": entry.kind,
+        "agency": " ".join(a.slug for a in agencies),
+        "tag": " ".join(t.slug for t in tags),
+        "channel": " ".join(c.slug for c in entry.channels.all()),
+        "visibility": entry.visibility,
+        "published": int(entry.published_at.timestamp()) if entry.published_at else 0,
+        "featured": 1 if entry.featured else 0,
+    }
+    if entry.audience:
+        doc["audience"] = entry.audience
+    if entry.published_at:
+        doc["year"] = str(entry.published_at.year)
+    return {k: v for k, v in doc.items() if v != ""}
+
+
+def stamp(updated_at) -> str:
+    return updated_at.isoformat() if updated_at else ""
+
+
+def _load(ids: Iterable[int]):
+    from knowledgebase.models import Entry
+
+    return (
+        Entry.objects.published()
+        .filter(pk__in=list(ids))
+        .select_related("lead_agency")
+        .prefetch_related("tags", "contributing_agencies", "channels", "outcomes")
+        .order_by("pk")
+    )
+
+
+def _ids_of(entries) -> list[int]:
+    if isinstance(entries, QuerySet):
+        return list(entries.order_by().values_list("pk", flat=True))
+    return [e if isinstance(e, int) else e.pk for e in entries]
+
+
+def _chunks(items: list, size: int = CHUNK):
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+# --- query text ---------------------------------------------------------------------------
+
+_PARSER_LOCK = threading.Lock()
+_parser: qparser.QueryParser | None = None
+
+
+def _query_parser() -> qparser.QueryParser:
+    global _parser
+    with _PARSER_LOCK:
+        if _parser is None:
+            parser = qparser.MultifieldParser(
+                list(TEXT_FIELDS), SCHEMA, fieldboosts=BOOSTS, group=qparser.OrGroup
+            )
+            # No wildcards or ranges (slow on a big index); `-word` and `+word` instead.
+            parser.remove_plugin_class(qparser.WildcardPlugin)
+            parser.remove_plugin_class(qparser.RangePlugin)
+            parser.add_plugin(qparser.PlusMinusPlugin())
+            _parser = parser
+        return _parser
+
+
+def tidy_query(text: str) -> str:
+    """Cut abusive input down to something the parser answers quickly."""
+    words = text.split()[:MAX_WORDS]
+    text = " ".join(words)
+    depth = deepest = 0
+    for ch in text:
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        deepest = max(deepest, depth)
+    if deepest > MAX_PARENS or depth != 0:
+        text = text.replace("(", " ").replace(")", " ")
+    if text.count('"') % 2:
+        text = text.replace('"', " ")
+    return text.strip()
+
+
+_OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
+_PIECE = re.compile(r"\S+")
+_WORD = re.compile(r"^([-+(\"]*)([^\W\d_]{4,})([)\"]*)$")
+
+
+def positive_terms(q) -> Iterable[tuple[str, str]]:
+    """(field, text) of the terms a document is rewarded for, leaving out `-word` parts."""
+    if isinstance(q, wq.Not):
+        return
+    if isinstance(q, wq.AndNot):
+        yield from positive_terms(q.a)
+        return
+    if isinstance(q, wq.Phrase):
+        for word in q.words:
+            yield q.fieldname, word
+        return
+    if isinstance(q, wq.Term):
+        yield q.fieldname, q.text
+        return
+    for child in q.children():
+        yield from positive_terms(child)
+
+
+def _text(t) -> str:
+    return t.decode("utf-8") if isinstance(t, bytes) else t
+
+
+# --- per-process index handle -------------------------------------------------------------
+
+
+class _Handle:
+    """An open index and searcher for one index directory, plus doc-id sets per facet value
+    (valid for this searcher only: document numbers change when segments merge)."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self.ix = index.open_dir(path)
+        if set(self.ix.schema.names()) != set(SCHEMA.names()):
+            raise IndexFault(f"The index at {path} has an older schema; run rebuild_index.")
+        self.searcher = self.ix.searcher(weighting=WEIGHTING)
+        self._sets: dict[str, dict[str, set[int]]] = {}
+        self._all: set[int] | None = None
+
+    def refresh(self) -> None:
+        if self.searcher.up_to_date():
+            return
+        # A new searcher, not Searcher.refresh(): whoosh's reader reuse matches segments by
+        # id only, so a reused reader would miss deletions committed since.
+        old, self.searcher = self.searcher, self.ix.searcher(weighting=WEIGHTING)
+        self._sets = {}
+        self._all = None
+        old.close()
+
+    def close(self) -> None:
+        try:
+            self.searcher.close()
+        except Exception:  # noqa: BLE001 — closing a broken index must not hide the real fault
+            logger.debug("Closing the old searcher failed", exc_info=True)
+
+    def all_docs(self) -> set[int]:
+        if self._all is None:
+            self._all = set(self.searcher.reader().all_doc_ids())
+        return self._all
+
+    def term_sets(self, fieldname: str) -> dict[str, set[int]]:
+        if fieldname not in self._sets:
+            reader = self.searcher.reader()
+            fieldobj = SCHEMA[fieldname]
+            sets = {}
+            for btext in reader.lexicon(fieldname):
+                value = _text(fieldobj.from_bytes(btext))
+                sets[value] = set(reader.postings(fieldname, btext).all_ids())
+            self._sets[fieldname] = sets
+        return self._sets[fieldname]
+
+    def docs_with(self, fieldname: str, value: str) -> set[int]:
+        return self.term_sets(fieldname).get(str(value), set())
+
+
+_local = threading.local()
+
+
+def _index_path() -> Path:
+    return Path(settings.KB_INDEX_DIR)
+
+
+def _live_dir() -> str | None:
+    real = os.path.realpath(_index_path())
+    return real if os.path.isdir(real) else None
+
+
+def _handle() -> _Handle:
+    path = _live_dir()
+    if path is None:
+        raise IndexFault(f"There is no search index at {_index_path()}; run rebuild_index.")
+    current: _Handle | None = getattr(_local, "handle", None)
+    if current is not None and current.path == path:
+        current.refresh()
+        return current
+    if current is not None:
+        current.close()
+        _local.handle = None
+    _local.handle = _Handle(path)
+    return _local.handle
+
+
+def forget_open_index() -> None:
+    """Close this thread's searcher (tests, and after swapping the index by hand)."""
+    current = getattr(_local, "handle", None)
+    if current is not None:
+        current.close()
+    _local.handle = None
+
+
+# --- the backend --------------------------------------------------------------------------
+
+
+class WhooshBackend:
+    name = "whoosh"
+    sorts = ("relevance", "newest")
+
+    # writes ---------------------------------------------------------------------------
+
+    def index_entries(self, entries) -> None:
+        """Bring these entries' documents up to date: published ones are (re)indexed,
+        the others removed. Builds the whole index when there is none yet."""
+        ids = _ids_of(entries)
+        if not ids:
+            return
+        path = _live_dir()
+        if path is None:
+            logger.info("No search index at %s yet; building it.", _index_path())
+            self.rebuild()
+            return
+        self._write(path, ids)
+
+    def remove_entry(self, entry_id: int) -> None:
+        path = _live_dir()
+        if path is None:
+            return
+        self._write(path, [], remove=[entry_id])
+
+    def _write(self, path: str, ids: list[int], remove: Iterable[int] = ()) -> None:
+        ix = index.open_dir(path)
+        # Waits (bounded) for another process's write lock, then raises LockError.
+        writer = ix.writer(timeout=WRITE_TIMEOUT, delay=0.05)
+        try:
+            for chunk in _chunks(ids):
+                docs = {e.pk: document(e) for e in _load(chunk)}
+                for pk in chunk:
+                    if pk in docs:
+                        writer.update_document(**docs[pk])
+                    else:
+                        writer.delete_by_term("id", pk)
+            for pk in remove:
+                writer.delete_by_term("id", pk)
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+
+    def rebuild(self, progress: Callable[[int, int], None] | None = None) -> int:
+        """Index every published entry into a fresh directory, then swap it in."""
+        from knowledgebase.models import Entry
+
+        target = _index_path()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fresh = (
+            target.parent / f".{target.name}-{timezone.now():%Y%m%d%H%M%S}-{uuid.uuid4().hex[:8]}"
+        )
+        fresh.mkdir()
+        started = timezone.now()
+        try:
+            ix = index.create_in(str(fresh), SCHEMA)
+            ids = list(Entry.objects.published().order_by("pk").values_list("pk", flat=True))
+            writer = ix.writer(limitmb=128)
+            done = 0
+            try:
+                for chunk in _chunks(ids):
+                    for entry in _load(chunk):
+                        writer.add_document(**document(entry))
+                        done += 1
+                    if progress:
+                        progress(done, len(ids))
+            except BaseException:
+                writer.cancel()
+                raise
+            writer.commit()
+            ix.close()
+        except BaseException:
+            shutil.rmtree(fresh, ignore_errors=True)
+            raise
+        _swap(target, fresh)
+        # Saves committed while we built went into the old index: redo them in the new one.
+        changed = list(Entry.objects.filter(updated_at__gte=started).values_list("pk", flat=True))
+        if changed:
+            self._write(str(fresh), changed)
+        return done
+
+    # reads ----------------------------------------------------------------------------
+
+    def check(self) -> IndexReport:
+        """Published entries missing from the index, indexed at an older version (stale),
+        and documents of entries that are no longer published (extra)."""
+        from knowledgebase.models import Entry
+
+        searcher = _handle().searcher
+        indexed: dict[int, str] = {}
+        twice = set()  # an entry indexed twice is stale: re-indexing leaves one document
+        for stored in searcher.all_stored_fields():
+            if stored["id"] in indexed:
+                twice.add(stored["id"])
+            indexed[stored["id"]] = stored.get("stamp", "")
+        in_db = {
+            pk: stamp(at) for pk, at in Entry.objects.published().values_list("pk", "updated_at")
+        }
+        both = in_db.keys() & indexed.keys()
+        return IndexReport(
+            missing=sorted(in_db.keys() - indexed.keys()),
+            stale=sorted(pk for pk in both if indexed[pk] != in_db[pk] or pk in twice),
+            extra=sorted(indexed.keys() - in_db.keys()),
+        )
+
+    def _allowed(self, h: _Handle, user, filters: dict) -> set[int] | None:
+        """Document numbers this user may see that pass the filters; None: none at all."""
+        if permissions.is_staff_member(user):
+            docs = h.all_docs()
+        elif permissions.public_read_enabled():
+            docs = h.docs_with("visibility", "public")
+        else:
+            return None
+        for name, value in filters.items():
+            if name in FACET_FIELDS:
+                docs = docs & h.docs_with(FACET_FIELDS[name], value)
+        return docs
+
+    def _known(self, searcher, word: str) -> bool:
+        if searcher.doc_frequency("spelling", word):
+            return True
+        stems = [t.text for t in STEMMED(word)]
+        return any(searcher.doc_frequency(f, s) for s in stems for f in TEXT_FIELDS)
+
+    def _correction(self, searcher, word: str) -> str | None:
+        corrector = searcher.reader().corrector("spelling")
+        for maxdist in (1, 2):
+            found = corrector.suggest(word, limit=1, maxdist=maxdist, prefix=1)
+            if found:
+                return found[0]
+        return None
+
+    def _corrected(self, searcher, text: str, *, unknown_only: bool) -> str | None:
+        """text with misspelt words replaced by the nearest word of titles, summaries and
+        tags. unknown_only: only words found nowhere in the index (typo correction);
+        otherwise also words missing from that short text (did-you-mean)."""
+        changed = False
+
+        def fix(match: re.Match) -> str:
+            nonlocal changed
+            piece = match.group(0)
+            parts = _WORD.match(piece)
+            if not parts or parts.group(2) in _OPERATORS:
+                return piece
+            word = parts.group(2).lower()
+            if unknown_only and self._known(searcher, word):
+                return piece
+            if not unknown_only and searcher.doc_frequency("spelling", word):
+                return piece
+            better = self._correction(searcher, word)
+            if not better:
+                return piece
+            changed = True
+            return parts.group(1) + better + parts.group(3)
+
+        fixed = _PIECE.sub(fix, text)
+        return fixed if changed else None
+
+    def search(
+        self, query: str, filters: dict, user, page: int, per_page: int, sort: str = "relevance"
+    ) -> SearchPage:
+        from knowledgebase.models import Entry
+
+        h = _handle()
+        searcher = h.searcher
+        allowed = self._allowed(h, user, filters)
+        result = SearchPage(query=query, hits=[], count=0, page=page, per_page=per_page)
+        if allowed is None:
+            return result
+        text = tidy_query(query)
+        q = None
+        if text:
+            corrected = self._corrected(searcher, text, unknown_only=True)
+            if corrected:
+                result.suggestion = corrected
+                text = corrected
+            q = _query_parser().parse(text)
+            matched = set(searcher.docs_for_query(q)) & allowed if q is not wq.NullQuery else set()
+        else:
+            matched = allowed
+        result.count = len(matched)
+        result.facets = self._facets(h, matched)
+        if text and result.suggestion is None and result.count < FEW_RESULTS:
+            result.suggestion = self._corrected(searcher, text, unknown_only=False)
+        if not matched:
+            return result
+
+        end = page * per_page
+        if q is None or sort == "newest":
+            found = searcher.search(
+                q or wq.Every(), filter=matched, limit=end, sortedby="published", reverse=True
+            )
+            ranked = [(docnum, 0.0) for _, docnum in found.top_n]
+        else:
+            ranked = self._ranked(searcher, q, matched, end)
+        ranked = ranked[(page - 1) * per_page : end]
+        if not ranked:
+            return result
+
+        terms = {_text(t) for f, t in positive_terms(q)} if q is not None else set()
+        stored = {docnum: searcher.stored_fields(docnum) for docnum, _ in ranked}
+        ids = [stored[docnum]["id"] for docnum, _ in ranked]
+        # Visibility checked against the database too: a stale document never leaks.
+        entries = Entry.objects.visible_to(user).filter(pk__in=ids).for_cards().in_bulk()
+        for docnum, score in ranked:
+            entry = entries.get(stored[docnum]["id"])
+            if entry is not None:
+                summary = stored[docnum].get("summary", entry.summary)
+                result.hits.append(
+                    SearchHit(entry=entry, score=float(score), highlight=highlight(summary, terms))
+                )
+        return result
+
+    def _ranked(self, searcher, q, matched: set[int], end: int) -> list[tuple[int, float]]:
+        """BM25F order, then the top RERANK_POOL re-ordered by how much of the query matched."""
+        found = searcher.search(q, filter=matched, limit=max(end, RERANK_POOL), terms=True)
+        top = [(docnum, score) for score, docnum in found.top_n]
+        weights: dict[str, float] = {}
+        n = searcher.doc_count() or 1
+        for fieldname, t in positive_terms(q):
+            if fieldname in BOOSTS:
+                t = _text(t)
+                df = max(searcher.doc_frequency(f, t) for f in TEXT_FIELDS)
+                weights[t] = math.log(1 + n / (df + 1))
+        total = sum(weights.values())
+        if COORD_POWER <= 0 or len(weights) < 2 or total <= 0:
+            return top
+        published = searcher.reader().column_reader("published")
+        featured = searcher.reader().column_reader("featured")
+
+        def coordinated(docnum: int, score: float) -> float:
+            hit_terms = {_text(t) for _, t in found.docterms.get(docnum, ())}
+            share = sum(w for t, w in weights.items() if t in hit_terms) / total
+            return score * share**COORD_POWER
+
+        pool = [(docnum, coordinated(docnum, score)) for docnum, score in top[:RERANK_POOL]]
+        # Featured and recent entries only break ties.
+        pool.sort(key=lambda item: (-item[1], -featured[item[0]], -published[item[0]]))
+        return pool + top[RERANK_POOL:]
+
+    def _facets(self, h: _Handle, matched: set[int]) -> dict[str, dict[str, int]]:
+        facets = {}
+        for name, fieldname in FACET_FIELDS.items():
+            counts = {}
+            if matched:
+                for value, docs in h.term_sets(fieldname).items():
+                    n = len(docs & matched)
+                    if n:
+                        counts[value] = n
+            if name == "year":
+                ordered = sorted(counts.items(), key=lambda kv: kv[0], reverse=True)
+            else:
+                ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+            if name == "tag":
+                ordered = ordered[:TAG_FACET_SIZE]
+            facets[name] = dict(ordered)
+        return facets
+
+    def suggest(self, query: str, user) -> list[str]:
+        """Titles that start with the words typed so far (the last one may be unfinished)."""
+        words = [t.text for t in PLAIN(query[:200])][:8]
+        if not words or len(query.strip()) < 2:
+            return []
+        h = _handle()
+        allowed = self._allowed(h, user, {})
+        if not allowed:
+            return []
+        parts = [wq.Term("title_words", w) for w in words[:-1]]
+        last = words[-1]
+        parts.append(
+            wq.Prefix("title_words", last) if len(last) >= 2 else wq.Term("title_words", last)
+        )
+        found = h.searcher.search(wq.And(parts), filter=allowed, limit=20)
+        typed = " ".join(query.lower().split())
+        titles = [hit["title"] for hit in found]
+        # Titles that begin with what was typed first, then the others by score.
+        titles.sort(key=lambda title: not title.lower().startswith(typed))
+        return titles[:8]
+
+    def more_like_this(self, entry, user, limit: int = 5) -> list:
+        from knowledgebase.models import Entry
+
+        h = _handle()
+        searcher = h.searcher
+        allowed = self._allowed(h, user, {})
+        if not allowed:
+            return []
+        text = " ".join([entry.title, entry.summary, plain_text(entry.body)])
+        key_terms = searcher.key_terms_from_text("body", text, numterms=12)
+        if not key_terms:
+            return []
+        q = wq.Or(
+            [wq.Term("body", word, boost=weight) for word, weight in key_terms]
+            + [wq.Term("title", word, boost=2 * weight) for word, weight in key_terms]
+        )
+        own = searcher.document_number(id=entry.pk)
+        found = searcher.search(
+            q, filter=allowed, mask={own} if own is not None else None, limit=limit + 3
+        )
+        ids = [hit["id"] for hit in found if hit["id"] != entry.pk]
+        entries = Entry.objects.visible_to(user).filter(pk__in=ids).for_cards().in_bulk()
+        return [entries[pk] for pk in ids if pk in entries][:limit]
+
+
+def _swap(target: Path, fresh: Path) -> None:
+    """Point target at fresh in one rename; remove the index it pointed at before."""
+    old: Path | None = None
+    if target.is_symlink():
+        old = Path(os.path.realpath(target))
+    elif target.exists():
+        # A plain directory (made by hand or by an older version): moved aside once, so
+        # searches fall back to the database for the moment between the two renames.
+        old = target.parent / f".{target.name}-old-{uuid.uuid4().hex[:8]}"
+        os.rename(target, old)
+    link = target.parent / f".{target.name}-link-{uuid.uuid4().hex[:8]}"
+    os.symlink(fresh.name, link)
+    os.replace(link, target)  # atomic, also when another rebuild has just swapped
+    if old is not None and old != fresh and old.parent == target.parent:
+        # Open searchers in other processes keep reading the unlinked files until they
+        # notice the swap on their next search.
+        shutil.rmtree(old, ignore_errors=True)
+    _remove_leftovers(target, keep=fresh)
+
+
+def _remove_leftovers(target: Path, keep: Path) -> None:
+    """Directories of rebuilds that crashed or lost a race, once they are a day old."""
+    cutoff = timezone.now().timestamp() - LEFTOVER_AGE
+    for path in target.parent.glob(f".{glob.escape(target.name)}-*"):
+        try:
+            if path != keep and not path.is_symlink() and path.stat().st_mtime < cutoff:
+                shutil.rmtree(path, ignore_errors=True)
+        except OSError:
+            continue
