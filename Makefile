@@ -24,6 +24,10 @@ run: install
 test: install
 	$(PY) -m pytest
 
+# nDCG@10 / MRR / recall@10 of the search on ../shared/corpus against an FTS5 BM25 baseline.
+relevance: install
+	$(PY) bench/relevance.py
+
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
