@@ -286,6 +286,19 @@ def positive_terms(q) -> Iterable[tuple[str, str]]:
         yield from positive_terms(child)
 
 
+def _containing(matcher, docnums: list[int]) -> set[int]:
+    """Which of the (sorted) docnums the posting list has: skips, never reads it whole."""
+    found = set()
+    for docnum in docnums:
+        if not matcher.is_active():
+            break
+        if matcher.id() < docnum:
+            matcher.skip_to(docnum)
+        if matcher.is_active() and matcher.id() == docnum:
+            found.add(docnum)
+    return found
+
+
 def _text(t) -> str:
     return t.decode("utf-8") if isinstance(t, bytes) else t
 
@@ -596,8 +609,6 @@ class WhooshBackend:
 
     def _ranked(self, searcher, q, matched: set[int], end: int) -> list[tuple[int, float]]:
         """BM25F order, then the top RERANK_POOL re-ordered by how much of the query matched."""
-        found = searcher.search(q, filter=matched, limit=max(end, RERANK_POOL), terms=True)
-        top = [(docnum, score) for score, docnum in found.top_n]
         weights: dict[str, float] = {}
         n = searcher.doc_count() or 1
         for fieldname, t in positive_terms(q):
@@ -606,17 +617,26 @@ class WhooshBackend:
                 df = max(searcher.doc_frequency(f, t) for f in TEXT_FIELDS)
                 weights[t] = math.log(1 + n / (df + 1))
         total = sum(weights.values())
-        if COORD_POWER <= 0 or len(weights) < 2 or total <= 0:
+        coordinate = COORD_POWER > 0 and len(weights) > 1 and total > 0
+        found = searcher.search(q, filter=matched, limit=max(end, RERANK_POOL if coordinate else 0))
+        top = [(docnum, score) for score, docnum in found.top_n]
+        if not coordinate:
             return top
-        published = searcher.reader().column_reader("published")
-        featured = searcher.reader().column_reader("featured")
 
-        def coordinated(docnum: int, score: float) -> float:
-            hit_terms = {_text(t) for _, t in found.docterms.get(docnum, ())}
-            share = sum(w for t, w in weights.items() if t in hit_terms) / total
-            return score * share**COORD_POWER
-
-        pool = [(docnum, coordinated(docnum, score)) for docnum, score in top[:RERANK_POOL]]
+        pool = top[:RERANK_POOL]
+        share = dict.fromkeys((docnum for docnum, _ in pool), 0.0)
+        reader = searcher.reader()
+        ordered = sorted(share)
+        for t, weight in weights.items():
+            having = set()
+            for f in TEXT_FIELDS:
+                if reader.doc_frequency(f, t):
+                    having |= _containing(reader.postings(f, t), ordered)
+            for docnum in having:
+                share[docnum] += weight / total
+        published = reader.column_reader("published")
+        featured = reader.column_reader("featured")
+        pool = [(docnum, score * share[docnum] ** COORD_POWER) for docnum, score in pool]
         # Featured and recent entries only break ties.
         pool.sort(key=lambda item: (-item[1], -featured[item[0]], -published[item[0]]))
         return pool + top[RERANK_POOL:]
