@@ -85,6 +85,15 @@ def test_minus_excludes_a_word(db):
     assert slugs(find("testing -usability")) == ["load"]
 
 
+def test_a_hyphen_inside_a_word_does_not_exclude(db):
+    make_entry(slug="oss", title="Open-source policy")
+    make_entry(slug="code", title="Source code inventory")
+    search.rebuild()
+
+    assert set(slugs(find("open-source"))) == {"oss", "code"}
+    assert slugs(find("open-source -inventory")) == ["oss"]
+
+
 def test_newest_sort_orders_by_publication_date(db):
     now = timezone.now()
     make_entry(slug="old", title="Chatbot pilot", published_at=now - timezone.timedelta(days=400))
@@ -116,6 +125,7 @@ def test_a_typo_is_corrected_and_offered_as_did_you_mean(db):
 
     assert page.suggestion == "accessibility"
     assert slugs(page) == ["a11y"]
+    assert find("acessibility kind:case-study").suggestion == "accessibility kind:case-study"
 
 
 def test_few_results_offer_a_did_you_mean_from_titles(db):
@@ -200,6 +210,15 @@ def test_filters_combine_and_narrow_the_facets(catalog, alice):
     page = find("forms", alice, kind="case-study", tag="forms", agency="va", channel="web")
 
     assert [hit.entry for hit in page.hits] == [catalog[1]]
+
+
+def test_field_prefixes_filter_like_the_facets(catalog, alice):
+    page = find("forms kind:case-study agency:va", alice)
+
+    assert [hit.entry for hit in page.hits] == [catalog[1]]
+    assert page.count == 1
+    assert find("tag:cx", alice).count == 2
+    assert find("kind:guide", anonymous).count == 1  # the other guide is government-only
 
 
 def test_agency_filter_includes_contributing_agencies(catalog):

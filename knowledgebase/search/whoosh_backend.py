@@ -243,7 +243,10 @@ def _query_parser() -> qparser.QueryParser:
             # No wildcards or ranges (slow on a big index); `-word` and `+word` instead.
             parser.remove_plugin_class(qparser.WildcardPlugin)
             parser.remove_plugin_class(qparser.RangePlugin)
-            parser.add_plugin(qparser.PlusMinusPlugin())
+            # Only at the start of a word: "open-source" is one word, not "open -source".
+            parser.add_plugin(
+                qparser.PlusMinusPlugin(plusexpr=r"(?<![^\s(])\+", minusexpr=r"(?<![^\s(])-")
+            )
             _parser = parser
         return _parser
 
@@ -261,6 +264,23 @@ def tidy_query(text: str) -> str:
     if text.count('"') % 2:
         text = text.replace('"', " ")
     return text.strip()
+
+
+# Power-user prefixes that mean the same as the facet filters: `tag:forms kind:guide`.
+_FIELD_FILTER = re.compile(
+    r'(?<![^\s(])(kind|agency|tag|audience|channel|year):("[^"]*"|[^\s()"]+)'
+)
+
+
+def field_filters(text: str) -> tuple[str, dict[str, str]]:
+    """text without its `name:value` filter prefixes, and those filters."""
+    found: dict[str, str] = {}
+
+    def take(match: re.Match) -> str:
+        found.setdefault(match.group(1), match.group(2).strip('"').strip().lower())
+        return " "
+
+    return " ".join(_FIELD_FILTER.sub(take, text).split()), found
 
 
 _OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
@@ -499,15 +519,15 @@ class WhooshBackend:
             extra=sorted(indexed.keys() - in_db.keys()),
         )
 
-    def _allowed(self, h: _Handle, user, filters: dict) -> set[int] | None:
-        """Document numbers this user may see that pass the filters; None: none at all."""
+    def _allowed(self, h: _Handle, user, *filters: dict) -> set[int] | None:
+        """Document numbers this user may see that pass all the filters; None: none at all."""
         if permissions.is_staff_member(user):
             docs = h.all_docs()
         elif permissions.public_read_enabled():
             docs = h.docs_with("visibility", "public")
         else:
             return None
-        for name, value in filters.items():
+        for name, value in (item for group in filters for item in group.items()):
             if name in FACET_FIELDS:
                 docs = docs & h.docs_with(FACET_FIELDS[name], value)
         return docs
@@ -559,11 +579,11 @@ class WhooshBackend:
 
         h = _handle()
         searcher = h.searcher
-        allowed = self._allowed(h, user, filters)
+        text, typed = field_filters(tidy_query(query))
+        allowed = self._allowed(h, user, filters, typed)
         result = SearchPage(query=query, hits=[], count=0, page=page, per_page=per_page)
         if allowed is None:
             return result
-        text = tidy_query(query)
         q = None
         if text:
             corrected = self._corrected(searcher, text, unknown_only=True)
@@ -578,6 +598,10 @@ class WhooshBackend:
         result.facets = self._facets(h, matched)
         if text and result.suggestion is None and result.count < FEW_RESULTS:
             result.suggestion = self._corrected(searcher, text, unknown_only=False)
+        if result.suggestion and typed:
+            # The suggestion is a query to click: keep the prefixes that were typed.
+            prefixes = " ".join(f"{name}:{value}" for name, value in typed.items())
+            result.suggestion = f"{result.suggestion} {prefixes}"
         if not matched:
             return result
 
