@@ -19,6 +19,7 @@ run: install
 	mkdir -p var
 	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput
 	DEBUG=$${DEBUG:-1} $(PY) manage.py load_demo --if-empty
+	DEBUG=$${DEBUG:-1} $(PY) manage.py check_index --repair
 	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver 127.0.0.1:8000
 
 test: install

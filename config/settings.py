@@ -166,6 +166,6 @@ SPECTACULAR_SETTINGS = {"TITLE": "Commons API", "VERSION": "1"}
 
 # Commons
 KB_PUBLIC_READ = env_bool("KB_PUBLIC_READ", True)
-KB_SEARCH_BACKEND = os.environ.get("KB_SEARCH_BACKEND", "database")
+KB_SEARCH_BACKEND = os.environ.get("KB_SEARCH_BACKEND", "whoosh")
 KB_INDEX_DIR = Path(os.environ.get("KB_INDEX_DIR", VAR_DIR / "index"))
 KB_BODY_MAX_CHARS = 100_000

@@ -36,4 +36,5 @@ urlpatterns = [
     path("tags/", tags.tag_list, name="tag-list"),
     path("tags/<str:tag>/", tags.tag_detail, name="tag-detail"),
     path("search/", search.search_page, name="search"),
+    path("search/suggest/", search.suggestions, name="search-suggest"),
 ]

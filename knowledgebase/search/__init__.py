@@ -118,17 +118,15 @@ def remove_entry(entry_id: int) -> None:
 def search(
     query: str, filters: dict | None, user, page: int = 1, sort: str = "relevance"
 ) -> SearchPage:
-    """One page of results; sort is "relevance" or "newest" (backends that cannot sort
-    answer by relevance)."""
+    """One page of results; sort is "relevance" or "newest"."""
     filters = {k: v for k, v in (filters or {}).items() if k in FACETS and v}
     query, page = query.strip(), max(page, 1)
 
-    def ask(b):
-        if sort != "relevance" and sort in getattr(b, "sorts", ()):
-            return b.search(query, filters, user, page, PER_PAGE, sort=sort)
-        return b.search(query, filters, user, page, PER_PAGE)
-
-    result, degraded = _read("search", ask)
+    if sort not in SORTS:
+        sort = "relevance"
+    result, degraded = _read(
+        "search", lambda b: b.search(query, filters, user, page, PER_PAGE, sort=sort)
+    )
     result.degraded = result.degraded or degraded
     return result
 

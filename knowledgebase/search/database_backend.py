@@ -72,7 +72,9 @@ class DatabaseBackend:
     def remove_entry(self, entry_id: int) -> None:
         """Nothing to do: the database is the index."""
 
-    def search(self, query: str, filters: dict, user, page: int, per_page: int) -> SearchPage:
+    def search(
+        self, query: str, filters: dict, user, page: int, per_page: int, sort: str = "relevance"
+    ) -> SearchPage:
         from knowledgebase.models import Entry
 
         terms = terms_of(query)
@@ -96,6 +98,8 @@ class DatabaseBackend:
             ranked = ranked.order_by("-score", F("published_at").desc(nulls_last=True))
         else:
             ranked = qs.annotate(score=Value(0)).order_by(F("published_at").desc(nulls_last=True))
+        if sort == "newest":
+            ranked = ranked.order_by(F("published_at").desc(nulls_last=True), "-pk")
         count = qs.count()
         start = (page - 1) * per_page
         entries = list(ranked.for_cards()[start : start + per_page])

@@ -415,7 +415,6 @@ def forget_open_index() -> None:
 
 class WhooshBackend:
     name = "whoosh"
-    sorts = ("relevance", "newest")
 
     # writes ---------------------------------------------------------------------------
 

@@ -1,12 +1,16 @@
 from urllib.parse import urlencode
 
+from django.db.models import Count, Q
+from django.http import JsonResponse
 from django.shortcuts import render
+from taggit.models import Tag
 
 from knowledgebase import search
 from knowledgebase.models import Agency, Channel, Entry
 from knowledgebase.views.common import filters_from, query_without
 
 MAX_QUERY = 500
+SORTS = {"relevance": "Best match", "newest": "Newest first"}
 
 
 def _facet_labels() -> dict[str, dict[str, str]]:
@@ -20,6 +24,9 @@ def _facet_labels() -> dict[str, dict[str, str]]:
 def search_page(request):
     query = request.GET.get("q", "")[:MAX_QUERY]
     filters = filters_from(request)
+    sort = request.GET.get("sort", "relevance")
+    if sort not in SORTS:
+        sort = "relevance"
     try:
         page_number = max(int(request.GET.get("page", 1)), 1)
     except ValueError:
@@ -27,7 +34,7 @@ def search_page(request):
     results = None
     facets = []
     if query.strip() or filters:
-        results = search.search(query, filters, request.user, page=page_number)
+        results = search.search(query, filters, request.user, page=page_number, sort=sort)
         labels = _facet_labels()
         agency_slugs = list(results.facets.get("agency", {}))[:15]
         labels["agency"] = dict(
@@ -66,5 +73,43 @@ def search_page(request):
             "facets": facets,
             "active_filters": active,
             "paging_query": query_without(request),
+            "sort": sort,
+            "sorts": SORTS,
+            "sort_query": query_without(request, "sort"),
+            "related_tags": _tags_like(query, request.user)
+            if results and not results.count
+            else [],
         },
+    )
+
+
+def _visible_tags(user):
+    ids = Entry.objects.visible_to(user).values("pk")
+    return Tag.objects.annotate(
+        n=Count("taggit_taggeditem_items", filter=Q(taggit_taggeditem_items__object_id__in=ids))
+    ).filter(n__gt=0)
+
+
+def _tags_like(query: str, user, limit: int = 8):
+    """Topics whose names contain one of the words: somewhere to go from an empty result."""
+    words = [w for w in query.lower().split() if len(w) > 2][:5]
+    if not words:
+        return []
+    match = Q()
+    for word in words:
+        match |= Q(name__icontains=word[:6])
+    return list(_visible_tags(user).filter(match).order_by("-n", "name")[:limit])
+
+
+def suggestions(request):
+    """Type-ahead for the search boxes: titles and topics the user may see."""
+    query = request.GET.get("q", "").strip()[:100]
+    if len(query) < 2:
+        return JsonResponse({"titles": [], "tags": []})
+    tags = _visible_tags(request.user).filter(name__istartswith=query).order_by("-n", "name")
+    return JsonResponse(
+        {
+            "titles": search.suggest(query, request.user)[:8],
+            "tags": [tag.name for tag in tags[:5]],
+        }
     )

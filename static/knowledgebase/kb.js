@@ -39,6 +39,36 @@
       });
     }
 
+    // Type-ahead: titles and topics matching what is typed, offered through a <datalist>
+    // so the browser's own accessible suggestion list shows them.
+    var list = document.getElementById("search-suggestions");
+    document.querySelectorAll("[data-suggest]").forEach(function (input) {
+      var timer = null;
+      var last = "";
+      input.addEventListener("input", function () {
+        clearTimeout(timer);
+        timer = setTimeout(function () {
+          var q = input.value.trim();
+          if (!list || q.length < 2 || q === last) return;
+          last = q;
+          fetch(input.getAttribute("data-suggest") + "?q=" + encodeURIComponent(q), {
+            headers: { Accept: "application/json" }, credentials: "same-origin"
+          })
+            .then(function (response) { return response.ok ? response.json() : null; })
+            .then(function (data) {
+              if (!data || input.value.trim() !== q) return;
+              list.replaceChildren();
+              data.titles.concat(data.tags).forEach(function (text) {
+                var option = document.createElement("option");
+                option.value = text;
+                list.appendChild(option);
+              });
+            })
+            .catch(function () { /* suggestions are optional */ });
+        }, 150);
+      });
+    });
+
     // "Add another outcome": clone the empty form of a Django formset.
     document.querySelectorAll("[data-add-row]").forEach(function (button) {
       var prefix = button.getAttribute("data-add-row");
