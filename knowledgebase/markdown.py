@@ -13,7 +13,7 @@ import nh3
 from django.conf import settings
 from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor, LinkInlineProcessor
-from markdown.util import AtomicString
+from markdown.util import ETX, STX, AtomicString
 
 logger = logging.getLogger(__name__)
 
@@ -108,6 +108,12 @@ def _link_text(data: str, index: int) -> tuple[str, int, bool]:
 _CLOSES_SOON = rf"(?=(?:[^\[\]]|\[[^\[\]]{{0,{LINK_SCAN_LIMIT}}}\]){{0,{LINK_SCAN_LIMIT}}}\])"
 
 
+class _EscapeRunProcessor(InlineProcessor):
+    def handleMatch(self, m: re.Match, data: str):  # noqa: N802 (library API)
+        escaped = m.group(0)[1::2]
+        return "".join(f"{STX}{ord(char)}{ETX}" for char in escaped), m.start(0), m.end(0)
+
+
 class _SafeSyntax(Extension):
     """Bounded link parsing, and no raw HTML: markup typed into a body shows as text."""
 
@@ -118,6 +124,12 @@ class _SafeSyntax(Extension):
                 processor.compiled_re = re.compile(
                     processor.pattern + _CLOSES_SOON, re.DOTALL | re.UNICODE
                 )
+        # Escapes one at a time rebuild the block's text per escape (quadratic on a run of
+        # backslashes); a run of escapes becomes one placeholder, rendered the same way.
+        escapable = "".join(re.escape(char) for char in md.ESCAPED_CHARS)
+        md.inlinePatterns.register(
+            _EscapeRunProcessor(rf"(?:\\[{escapable}]){{2,}}", md), "escape_run", 181
+        )
         # Python-Markdown's raw HTML handling rescans the rest of the text for every
         # unclosed tag (quadratic), and the sanitizer would drop most of it anyway.
         md.preprocessors.deregister("html_block")
