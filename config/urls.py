@@ -15,5 +15,6 @@ urlpatterns = [
     path("feeds/tags/<str:tag>/", TagFeed(), name="feed-tag"),
     # Uploaded images only (checked to be PNG/JPEG/GIF/WebP by content on upload).
     re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
+    path("api/", include("knowledgebase.api_urls")),
     path("", include("knowledgebase.urls")),
 ]
