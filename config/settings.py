@@ -158,6 +158,8 @@ MARKDOWNX_MEDIA_PATH = "uploads/"
 TAGGIT_CASE_INSENSITIVE = True
 
 REST_FRAMEWORK = {
+    # The API serves the site's own pages and signed-in users: sessions (with CSRF) only.
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
