@@ -11,6 +11,7 @@ from knowledgebase.models import (
     EntryLink,
     OutcomeMetric,
     Profile,
+    SearchLog,
     Transition,
 )
 
@@ -132,3 +133,28 @@ class CollectionAdmin(admin.ModelAdmin):
     list_display = ["title", "show_on_home", "updated_at"]
     prepopulated_fields = {"slug": ["title"]}
     inlines = [CollectionItemInline]
+
+
+@admin.register(SearchLog)
+class SearchLogAdmin(admin.ModelAdmin):
+    """Read-only: the log is what searches recorded, summed up on the knowledge gaps page."""
+
+    list_display = [
+        "query",
+        "result_count",
+        "source",
+        "agency",
+        "signed_in",
+        "clicked",
+        "created_at",
+    ]
+    list_filter = ["source", "signed_in", "clicked"]
+    search_fields = ["query"]
+    list_select_related = ["agency"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -408,3 +408,35 @@ class CollectionItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.collection}: {self.entry}"
+
+
+class SearchLog(models.Model):
+    """One search, for the moderators' "knowledge gaps" page. Deliberately anonymous: the
+    normalized words, the facet filters, how many entries matched and the searcher's agency
+    — no user, no address, nothing else about the person."""
+
+    class Source(models.TextChoices):
+        PAGE = "page", "Search page"
+        API = "api", "Search API"
+
+    query = models.CharField("normalized query", max_length=200, blank=True)
+    filters = models.JSONField(default=dict, blank=True)
+    result_count = models.PositiveIntegerField()
+    agency = models.ForeignKey(
+        Agency, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    signed_in = models.BooleanField(default=False)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.PAGE)
+    created_at = models.DateTimeField(default=timezone.now)
+    clicked = models.BooleanField(default=False)
+    first_click_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["created_at"], name="searchlog_created_idx"),
+            models.Index(fields=["query"], name="searchlog_query_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"“{self.query}” ({self.result_count} results, {self.created_at:%Y-%m-%d %H:%M})"
