@@ -5,7 +5,7 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from taggit.models import Tag
 
-from knowledgebase import search
+from knowledgebase import analytics, search
 from knowledgebase.models import Agency, Channel, Entry
 from knowledgebase.views.common import filters_from, query_without
 
@@ -32,9 +32,14 @@ def search_page(request):
     except ValueError:
         page_number = 1
     results = None
+    search_log = None
     facets = []
     if query.strip() or filters:
         results = search.search(query, filters, request.user, page=page_number, sort=sort)
+        if page_number == 1:
+            search_log = analytics.log_search(
+                query=query, filters=filters, count=results.count, user=request.user, source="page"
+            )
         labels = _facet_labels()
         agency_slugs = list(results.facets.get("agency", {}))[:15]
         labels["agency"] = dict(
@@ -76,6 +81,7 @@ def search_page(request):
             "sort": sort,
             "sorts": SORTS,
             "sort_query": query_without(request, "sort"),
+            "search_log_id": search_log.pk if search_log else None,
             "related_tags": _tags_like(query, request.user)
             if results and not results.count
             else [],
