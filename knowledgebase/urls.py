@@ -1,6 +1,15 @@
 from django.urls import path
 
-from knowledgebase.views import agencies, collections, entries, home, moderation, search, tags
+from knowledgebase.views import (
+    agencies,
+    analytics,
+    collections,
+    entries,
+    home,
+    moderation,
+    search,
+    tags,
+)
 
 app_name = "kb"
 
@@ -14,6 +23,8 @@ urlpatterns = [
     path("entries/<slug:slug>/withdraw/", entries.entry_withdraw, name="entry-withdraw"),
     path("me/entries/", entries.my_entries, name="my-entries"),
     path("moderation/", moderation.review_queue, name="review-queue"),
+    # Before moderation/<slug>/, which would take "knowledge-gaps" for an entry's slug.
+    path("moderation/knowledge-gaps/", analytics.knowledge_gaps, name="knowledge-gaps"),
     path("moderation/<slug:slug>/", moderation.review, name="review"),
     path("entries/<slug:slug>/approve/", moderation.approve, name="entry-approve"),
     path(
@@ -37,4 +48,5 @@ urlpatterns = [
     path("tags/<str:tag>/", tags.tag_detail, name="tag-detail"),
     path("search/", search.search_page, name="search"),
     path("search/suggest/", search.suggestions, name="search-suggest"),
+    path("search/click/", analytics.search_click, name="search-click"),
 ]

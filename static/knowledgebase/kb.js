@@ -89,3 +89,37 @@
     });
   });
 })();
+
+// Search analytics: which searches led somewhere. A click on a result title of the search
+// page is reported with a beacon, which survives the navigation that follows, so the
+// moderators' "knowledge gaps" page can list the queries whose results nobody opened.
+(function () {
+  "use strict";
+
+  function cookie(name) {
+    var prefix = name + "=";
+    var parts = document.cookie ? document.cookie.split(";") : [];
+    for (var i = 0; i < parts.length; i++) {
+      var part = parts[i].trim();
+      if (part.indexOf(prefix) === 0) return decodeURIComponent(part.slice(prefix.length));
+    }
+    return "";
+  }
+
+  function reportResultOpened(event) {
+    if (event.type === "auxclick" && event.button !== 1) return; // middle click opens too
+    var link = event.target instanceof Element && event.target.closest("a[data-search-log]");
+    var form = link && document.querySelector("form[data-search-click]");
+    if (!form || !navigator.sendBeacon) return;
+    // The cookie first: after signing in on another tab, the token in the page is stale.
+    var field = form.querySelector("[name=csrfmiddlewaretoken]");
+    var data = new FormData();
+    data.append("log", link.getAttribute("data-search-log"));
+    data.append("slug", link.getAttribute("data-entry-slug"));
+    data.append("csrfmiddlewaretoken", cookie("csrftoken") || (field ? field.value : ""));
+    navigator.sendBeacon(form.getAttribute("action"), data);
+  }
+
+  document.addEventListener("click", reportResultOpened);
+  document.addEventListener("auxclick", reportResultOpened);
+})();
