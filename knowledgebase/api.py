@@ -17,7 +17,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
-from knowledgebase import moderation, permissions, search
+from knowledgebase import analytics, moderation, permissions, search
 from knowledgebase.forms import staff_users, unique_slug
 from knowledgebase.models import Agency, Channel, Entry, EntryLink, Transition
 
@@ -165,13 +165,15 @@ def search_entries(request):
     params = SearchQuerySerializer(data=request.query_params)
     params.is_valid(raise_exception=True)
     query = params.validated_data["q"]
+    filters = params.filters()
+    page = params.validated_data["page"]
     result = search.search(
-        query,
-        params.filters(),
-        request.user,
-        page=params.validated_data["page"],
-        sort=params.validated_data["sort"],
+        query, filters, request.user, page=page, sort=params.validated_data["sort"]
     )
+    if page == 1:
+        analytics.log_search(
+            query=query, filters=filters, count=result.count, user=request.user, source="api"
+        )
     return Response(SearchPageSerializer(result, context={"request": request}).data)
 
 

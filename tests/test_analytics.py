@@ -359,3 +359,12 @@ def test_gaps_page_queries_are_bounded(as_user, mona, distinct, django_assert_ma
     report = response.context["report"]
     assert len(report["top_queries"]) == min(distinct, analytics.ROWS)
     assert report["totals"]["searches"] == 2 * distinct
+
+
+def test_api_searches_are_logged_with_their_source(client, db):
+    from knowledgebase.models import SearchLog
+
+    client.get("/api/search/", {"q": "Call  Centre"})
+    client.get("/api/search/", {"q": "call centre", "page": 2})
+    log = SearchLog.objects.get()
+    assert (log.query, log.source, log.agency) == ("call centre", "api", None)
