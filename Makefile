@@ -29,6 +29,10 @@ test: install
 relevance: install
 	$(PY) bench/relevance.py
 
+# Speed at 10k and 100k entries: rebuild, save+index, results page, FTS5 baseline (~30 min).
+bench: install
+	$(PY) bench/search_bench.py --sizes 10000,100000
+
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
