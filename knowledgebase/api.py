@@ -115,7 +115,7 @@ class SearchResultSerializer(serializers.Serializer):
     url = serializers.SerializerMethodField(help_text="Absolute URL of the entry page.")
 
     def get_tags(self, hit) -> list[str]:
-        return sorted(tag.name for tag in hit.entry.tags.all())
+        return sorted(tag.name for tag in hit.entry.topics)
 
     def get_url(self, hit) -> str:
         return _absolute_url(self, hit.entry)
@@ -248,7 +248,7 @@ class EntrySummarySerializer(serializers.ModelSerializer):
         ]
 
     def get_tags(self, entry) -> list[str]:
-        return sorted(tag.name for tag in entry.tags.all())
+        return sorted(tag.name for tag in entry.topics)
 
     def get_url(self, entry) -> str:
         return _absolute_url(self, entry)

@@ -42,7 +42,7 @@ class LatestEntriesFeed(Feed):
         return item.lead_agency.name if item.lead_agency else None
 
     def item_categories(self, item):
-        return [tag.name for tag in item.tags.all()]
+        return [tag.name for tag in item.topics]
 
 
 class TagFeed(LatestEntriesFeed):

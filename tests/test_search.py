@@ -520,3 +520,42 @@ def test_search_queries_are_bounded(db, django_assert_max_num_queries, alice):
         page = find("forms", alice)
 
     assert page.count == 15 and len(page.hits) == 15
+
+
+# --- scoring with arrays ------------------------------------------------------------------
+
+
+def test_array_scores_equal_whoosh_bm25f_over_several_segments(db):
+    make_entry(slug="a", title="Cloud migration", summary="Moving forms to the cloud.")
+    make_entry(slug="b", title="Forms", body="Cloud hosting for forms and cloud storage.")
+    make_entry(slug="c", title="Call centres", tags=["cloud", "phones"])
+    search.rebuild()
+    # Edits after the rebuild leave a second segment and a deleted document in the first.
+    moved = Entry.objects.get(slug="b")
+    moved.summary = "Plain forms in the cloud."
+    moved.save()
+    search.index_entries([moved])
+    handle = whoosh_backend._handle()
+    assert len(handle.searcher.reader().leaf_readers()) > 1
+    backend = whoosh_backend.WhooshBackend()
+
+    q = whoosh_backend._query_parser().parse("cloud forms")
+    scores, _ = backend._scores(handle, list(whoosh_backend.positive_terms(q)))
+    expected = {hit.docnum: hit.score for hit in handle.searcher.search(q, limit=None)}
+
+    assert expected and set(map(int, scores.nonzero()[0])) == set(expected)
+    for docnum, score in expected.items():
+        assert scores[docnum] == pytest.approx(score, rel=1e-5)
+
+
+def test_counts_and_facets_leave_out_replaced_documents(db):
+    entry = make_entry(slug="kept", title="Cloud notes", tags=["cloud"])
+    search.rebuild()
+    entry.title = "Cloud notes, revised"
+    entry.save()
+    search.index_entries([entry])
+
+    page = find("cloud")
+
+    assert page.count == 1 and slugs(page) == ["kept"]
+    assert page.facets["tag"] == {"cloud": 1}

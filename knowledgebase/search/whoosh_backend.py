@@ -26,14 +26,17 @@ import uuid
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+import numpy as np
 from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 from whoosh import fields, index, qparser, scoring
 from whoosh import query as wq
 from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemmingAnalyzer
+from whoosh.codec.whoosh3 import W3Codec
 
 from knowledgebase import permissions
+from knowledgebase.search.arrays import IndexArrays
 from knowledgebase.search.base import IndexReport, SearchHit, SearchPage
 
 logger = logging.getLogger(__name__)
@@ -63,8 +66,15 @@ MAX_WORDS = 32  # longer queries are cut: a sentence is plenty to rank with
 MAX_PARENS = 8
 WRITE_TIMEOUT = 2.0  # seconds to wait for another process's write lock, then LockError
 TAG_FACET_SIZE = 30
+# Type-ahead and related entries take the best of this many hits, then drop the ones the
+# user may not see (cheaper than handing Whoosh the whole allowed set as a filter).
+SUGGEST_POOL = 100
 CHUNK = 500
 LEFTOVER_AGE = 24 * 3600  # seconds before an unused index directory beside ours is removed
+
+# Posting blocks of 1,024 documents instead of Whoosh's 128: search reads whole posting
+# lists into arrays (search/arrays.py), and the per-block overhead dominated that.
+CODEC_BLOCK = 1024
 
 STEMMED = StemmingAnalyzer(stoplist=None, minsize=1)
 PLAIN = RegexTokenizer() | LowercaseFilter()
@@ -200,6 +210,10 @@ def document(entry) -> dict:
     return {k: v for k, v in doc.items() if v != ""}
 
 
+def _codec() -> W3Codec:
+    return W3Codec(blocklimit=CODEC_BLOCK)
+
+
 def stamp(updated_at) -> str:
     return updated_at.isoformat() if updated_at else ""
 
@@ -288,35 +302,35 @@ _PIECE = re.compile(r"\S+")
 _WORD = re.compile(r"^([-+(\"]*)([^\W\d_]{4,})([)\"]*)$")
 
 
-def positive_terms(q) -> Iterable[tuple[str, str]]:
-    """(field, text) of the terms a document is rewarded for, leaving out `-word` parts."""
+def positive_terms(q, boost: float = 1.0) -> Iterable[tuple[str, str, float]]:
+    """(field, text, boost) of the terms a document is rewarded for, leaving out `-word`
+    parts; a phrase counts as its words."""
     if isinstance(q, wq.Not):
         return
+    boost *= q.boost
     if isinstance(q, wq.AndNot):
-        yield from positive_terms(q.a)
+        yield from positive_terms(q.a, boost)
         return
     if isinstance(q, wq.Phrase):
         for word in q.words:
-            yield q.fieldname, word
+            yield q.fieldname, _text(word), boost
         return
     if isinstance(q, wq.Term):
-        yield q.fieldname, q.text
+        yield q.fieldname, _text(q.text), boost
         return
     for child in q.children():
-        yield from positive_terms(child)
+        yield from positive_terms(child, boost)
 
 
-def _containing(matcher, docnums: list[int]) -> set[int]:
-    """Which of the (sorted) docnums the posting list has: skips, never reads it whole."""
-    found = set()
-    for docnum in docnums:
-        if not matcher.is_active():
-            break
-        if matcher.id() < docnum:
-            matcher.skip_to(docnum)
-        if matcher.is_active() and matcher.id() == docnum:
-            found.add(docnum)
-    return found
+def is_any_of_words(q) -> bool:
+    """True when q only says "any of these terms" (what plain words parse to): then a
+    document matches exactly when it scores, and no second pass over the postings is needed
+    to find the matches."""
+    if isinstance(q, wq.Term):
+        return True
+    if type(q) is wq.Or and not q.scale and not q.minmatch:
+        return all(is_any_of_words(child) for child in q.subqueries)
+    return False
 
 
 def _text(t) -> str:
@@ -327,8 +341,8 @@ def _text(t) -> str:
 
 
 class _Handle:
-    """An open index and searcher for one index directory, plus doc-id sets per facet value
-    (valid for this searcher only: document numbers change when segments merge)."""
+    """An open index and searcher for one index directory, with the numpy arrays of that
+    searcher (document numbers change when segments merge, so they go with it)."""
 
     def __init__(self, path: str):
         self.path = path
@@ -336,8 +350,8 @@ class _Handle:
         if set(self.ix.schema.names()) != set(SCHEMA.names()):
             raise IndexFault(f"The index at {path} has an older schema; run rebuild_index.")
         self.searcher = self.ix.searcher(weighting=WEIGHTING)
-        self._sets: dict[str, dict[str, set[int]]] = {}
-        self._all: set[int] | None = None
+        self.arrays = IndexArrays(path, self.searcher)
+        self._frequencies: dict[tuple[str, str], int] = {}
 
     def refresh(self) -> None:
         if self.searcher.up_to_date():
@@ -345,8 +359,8 @@ class _Handle:
         # A new searcher, not Searcher.refresh(): whoosh's reader reuse matches segments by
         # id only, so a reused reader would miss deletions committed since.
         old, self.searcher = self.searcher, self.ix.searcher(weighting=WEIGHTING)
-        self._sets = {}
-        self._all = None
+        self.arrays = IndexArrays(self.path, self.searcher)
+        self._frequencies = {}
         old.close()
 
     def close(self) -> None:
@@ -355,24 +369,21 @@ class _Handle:
         except Exception:  # noqa: BLE001 — closing a broken index must not hide the real fault
             logger.debug("Closing the old searcher failed", exc_info=True)
 
-    def all_docs(self) -> set[int]:
-        if self._all is None:
-            self._all = set(self.searcher.reader().all_doc_ids())
-        return self._all
+    def docs_with(self, fieldname: str, value: str) -> np.ndarray:
+        return self.arrays.docs_with(fieldname, str(value), _decoder(fieldname))
 
-    def term_sets(self, fieldname: str) -> dict[str, set[int]]:
-        if fieldname not in self._sets:
-            reader = self.searcher.reader()
-            fieldobj = SCHEMA[fieldname]
-            sets = {}
-            for btext in reader.lexicon(fieldname):
-                value = _text(fieldobj.from_bytes(btext))
-                sets[value] = set(reader.postings(fieldname, btext).all_ids())
-            self._sets[fieldname] = sets
-        return self._sets[fieldname]
+    def doc_frequency(self, fieldname: str, text: str) -> int:
+        # Whoosh looks a term up in every segment's hash table each time; a query asks
+        # for the same few terms several times.
+        key = (fieldname, text)
+        if key not in self._frequencies:
+            self._frequencies[key] = self.searcher.doc_frequency(fieldname, text)
+        return self._frequencies[key]
 
-    def docs_with(self, fieldname: str, value: str) -> set[int]:
-        return self.term_sets(fieldname).get(str(value), set())
+
+def _decoder(fieldname: str) -> Callable[[bytes], str]:
+    fieldobj = SCHEMA[fieldname]
+    return lambda btext: _text(fieldobj.from_bytes(btext))
 
 
 _local = threading.local()
@@ -440,7 +451,7 @@ class WhooshBackend:
     def _write(self, path: str, ids: list[int], remove: Iterable[int] = ()) -> None:
         ix = index.open_dir(path)
         # Waits (bounded) for another process's write lock, then raises LockError.
-        writer = ix.writer(timeout=WRITE_TIMEOUT, delay=0.05)
+        writer = ix.writer(timeout=WRITE_TIMEOUT, delay=0.05, codec=_codec())
         try:
             for chunk in _chunks(ids):
                 docs = {e.pk: document(e) for e in _load(chunk)}
@@ -470,7 +481,7 @@ class WhooshBackend:
         try:
             ix = index.create_in(str(fresh), SCHEMA)
             ids = list(Entry.objects.published().order_by("pk").values_list("pk", flat=True))
-            writer = ix.writer(limitmb=128)
+            writer = ix.writer(limitmb=128, codec=_codec())
             done = 0
             try:
                 for chunk in _chunks(ids):
@@ -518,10 +529,11 @@ class WhooshBackend:
             extra=sorted(indexed.keys() - in_db.keys()),
         )
 
-    def _allowed(self, h: _Handle, user, *filters: dict) -> set[int] | None:
-        """Document numbers this user may see that pass all the filters; None: none at all."""
+    def _allowed(self, h: _Handle, user, *filters: dict) -> np.ndarray | None:
+        """Mask of the documents this user may see that pass all the filters; None: the
+        user may see none at all."""
         if permissions.is_staff_member(user):
-            docs = h.all_docs()
+            docs = h.arrays.alive
         elif permissions.public_read_enabled():
             docs = h.docs_with("visibility", "public")
         else:
@@ -584,16 +596,26 @@ class WhooshBackend:
         if allowed is None:
             return result
         q = None
+        terms: list[tuple[str, str, float]] = []
         if text:
             corrected = self._corrected(searcher, text, unknown_only=True)
             if corrected:
                 result.suggestion = corrected
                 text = corrected
             q = _query_parser().parse(text)
-            matched = set(searcher.docs_for_query(q)) & allowed if q is not wq.NullQuery else set()
+            terms = list(positive_terms(q))
+            scores, having = self._scores(h, terms)
+            if q is wq.NullQuery:
+                matched = np.zeros_like(allowed)
+            elif is_any_of_words(q):
+                matched = allowed & (scores > 0)
+            else:  # phrases, -word, +word, AND/NOT: whoosh decides what matches
+                found = np.zeros_like(allowed)
+                found[np.fromiter(searcher.docs_for_query(q), dtype=np.int64)] = True
+                matched = allowed & found
         else:
             matched = allowed
-        result.count = len(matched)
+        result.count = int(np.count_nonzero(matched))
         result.facets = self._facets(h, matched)
         if text and result.suggestion is None and result.count < FEW_RESULTS:
             result.suggestion = self._corrected(searcher, text, unknown_only=False)
@@ -601,22 +623,21 @@ class WhooshBackend:
             # The suggestion is a query to click: keep the prefixes that were typed.
             prefixes = " ".join(f"{name}:{value}" for name, value in typed.items())
             result.suggestion = f"{result.suggestion} {prefixes}"
-        if not matched:
+        if not result.count:
             return result
 
         end = page * per_page
         if q is None or sort == "newest":
-            found = searcher.search(
-                q or wq.Every(), filter=matched, limit=end, sortedby="published", reverse=True
-            )
-            ranked = [(docnum, 0.0) for _, docnum in found.top_n]
+            candidates = np.flatnonzero(matched)
+            published = h.arrays.column("published")[candidates]
+            ranked = [(int(d), 0.0) for d in candidates[np.lexsort((candidates, -published))][:end]]
         else:
-            ranked = self._ranked(searcher, q, matched, end)
+            ranked = self._ranked(h, terms, scores, having, matched, end)
         ranked = ranked[(page - 1) * per_page : end]
         if not ranked:
             return result
 
-        terms = {_text(t) for f, t in positive_terms(q)} if q is not None else set()
+        words = {t for _, t, _ in terms}
         stored = {docnum: searcher.stored_fields(docnum) for docnum, _ in ranked}
         ids = [stored[docnum]["id"] for docnum, _ in ranked]
         # Visibility checked against the database too: a stale document never leaks.
@@ -626,53 +647,81 @@ class WhooshBackend:
             if entry is not None:
                 summary = stored[docnum].get("summary", entry.summary)
                 result.hits.append(
-                    SearchHit(entry=entry, score=float(score), highlight=highlight(summary, terms))
+                    SearchHit(entry=entry, score=float(score), highlight=highlight(summary, words))
                 )
         return result
 
-    def _ranked(self, searcher, q, matched: set[int], end: int) -> list[tuple[int, float]]:
+    def _scores(
+        self, h: _Handle, terms: list[tuple[str, str, float]]
+    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """BM25F score of every document (Whoosh's formula and statistics, summed over the
+        terms as its Or does), and per word the mask of documents that contain it."""
+        searcher = h.searcher
+        n = searcher.doc_count_all()
+        K1, B = WEIGHTING.K1, WEIGHTING.B
+        scores = np.zeros(h.arrays.size, dtype=np.float64)
+        having: dict[str, np.ndarray] = {}
+        for fieldname, t, boost in terms:
+            if fieldname not in BOOSTS:
+                continue
+            df = h.doc_frequency(fieldname, t)
+            if not df:
+                continue
+            idf = math.log(n / (df + 1)) + 1
+            avgfl = searcher.avg_field_length(fieldname) or 1
+            docs, tf = h.arrays.postings(fieldname, SCHEMA[fieldname].to_bytes(t))
+            length = h.arrays.lengths(fieldname)[docs]
+            norm = K1 * ((1 - B) + B * length / avgfl)
+            scores[docs] += boost * idf * (tf * (K1 + 1)) / (tf + norm)
+            mask = having.setdefault(t, np.zeros(h.arrays.size, dtype=bool))
+            mask[docs] = True
+        return scores, having
+
+    def _ranked(
+        self,
+        h: _Handle,
+        terms: list[tuple[str, str, float]],
+        scores: np.ndarray,
+        having: dict[str, np.ndarray],
+        matched: np.ndarray,
+        end: int,
+    ) -> list[tuple[int, float]]:
         """BM25F order, then the top RERANK_POOL re-ordered by how much of the query matched."""
-        weights: dict[str, float] = {}
+        searcher = h.searcher
         n = searcher.doc_count() or 1
-        for fieldname, t in positive_terms(q):
-            if fieldname in BOOSTS:
-                t = _text(t)
-                df = max(searcher.doc_frequency(f, t) for f in TEXT_FIELDS)
+        weights: dict[str, float] = {}
+        for fieldname, t, _ in terms:
+            if fieldname in BOOSTS and t in having:
+                df = max(h.doc_frequency(f, t) for f in TEXT_FIELDS)
                 weights[t] = math.log(1 + n / (df + 1))
         total = sum(weights.values())
         coordinate = COORD_POWER > 0 and len(weights) > 1 and total > 0
-        found = searcher.search(q, filter=matched, limit=max(end, RERANK_POOL if coordinate else 0))
-        top = [(docnum, score) for score, docnum in found.top_n]
+        candidates = np.flatnonzero(matched)
+        limit = max(end, RERANK_POOL if coordinate else 0)
+        if len(candidates) > limit:
+            candidates = candidates[np.argpartition(-scores[candidates], limit - 1)[:limit]]
+        # Best first; equal scores in index order, as Whoosh's collector has them.
+        top = candidates[np.lexsort((candidates, -scores[candidates]))]
         if not coordinate:
-            return top
+            return [(int(d), float(scores[d])) for d in top]
 
         pool = top[:RERANK_POOL]
-        share = dict.fromkeys((docnum for docnum, _ in pool), 0.0)
-        reader = searcher.reader()
-        ordered = sorted(share)
+        share = np.zeros(len(pool))
         for t, weight in weights.items():
-            having = set()
-            for f in TEXT_FIELDS:
-                if reader.doc_frequency(f, t):
-                    having |= _containing(reader.postings(f, t), ordered)
-            for docnum in having:
-                share[docnum] += weight / total
-        published = reader.column_reader("published")
-        featured = reader.column_reader("featured")
-        pool = [(docnum, score * share[docnum] ** COORD_POWER) for docnum, score in pool]
+            share += (weight / total) * having[t][pool]
+        final = scores[pool] * share**COORD_POWER
         # Featured and recent entries only break ties.
-        pool.sort(key=lambda item: (-item[1], -featured[item[0]], -published[item[0]]))
-        return pool + top[RERANK_POOL:]
+        featured = h.arrays.column("featured")[pool]
+        published = h.arrays.column("published")[pool]
+        order = np.lexsort((-published, -featured, -final))
+        ranked = [(int(pool[i]), float(final[i])) for i in order]
+        return ranked + [(int(d), float(scores[d])) for d in top[RERANK_POOL:]]
 
-    def _facets(self, h: _Handle, matched: set[int]) -> dict[str, dict[str, int]]:
+    def _facets(self, h: _Handle, matched: np.ndarray) -> dict[str, dict[str, int]]:
         facets = {}
+        any_matched = bool(matched.any())
         for name, fieldname in FACET_FIELDS.items():
-            counts = {}
-            if matched:
-                for value, docs in h.term_sets(fieldname).items():
-                    n = len(docs & matched)
-                    if n:
-                        counts[value] = n
+            counts = h.arrays.counts(fieldname, matched, _decoder(fieldname)) if any_matched else {}
             if name == "year":
                 ordered = sorted(counts.items(), key=lambda kv: kv[0], reverse=True)
             else:
@@ -689,16 +738,16 @@ class WhooshBackend:
             return []
         h = _handle()
         allowed = self._allowed(h, user, {})
-        if not allowed:
+        if allowed is None or not allowed.any():
             return []
         parts = [wq.Term("title_words", w) for w in words[:-1]]
         last = words[-1]
         parts.append(
             wq.Prefix("title_words", last) if len(last) >= 2 else wq.Term("title_words", last)
         )
-        found = h.searcher.search(wq.And(parts), filter=allowed, limit=20)
+        found = h.searcher.search(wq.And(parts), limit=SUGGEST_POOL)
         typed = " ".join(query.lower().split())
-        titles = [hit["title"] for hit in found]
+        titles = [hit["title"] for hit in found if allowed[hit.docnum]][:20]
         # Titles that begin with what was typed first, then the others by score.
         titles.sort(key=lambda title: not title.lower().startswith(typed))
         return titles[:8]
@@ -709,7 +758,7 @@ class WhooshBackend:
         h = _handle()
         searcher = h.searcher
         allowed = self._allowed(h, user, {})
-        if not allowed:
+        if allowed is None or not allowed.any():
             return []
         text = " ".join([entry.title, entry.summary, plain_text(entry.body)])
         key_terms = searcher.key_terms_from_text("body", text, numterms=12)
@@ -719,11 +768,8 @@ class WhooshBackend:
             [wq.Term("body", word, boost=weight) for word, weight in key_terms]
             + [wq.Term("title", word, boost=2 * weight) for word, weight in key_terms]
         )
-        own = searcher.document_number(id=entry.pk)
-        found = searcher.search(
-            q, filter=allowed, mask={own} if own is not None else None, limit=limit + 3
-        )
-        ids = [hit["id"] for hit in found if hit["id"] != entry.pk]
+        found = searcher.search(q, limit=SUGGEST_POOL)
+        ids = [hit["id"] for hit in found if allowed[hit.docnum] and hit["id"] != entry.pk]
         entries = Entry.objects.visible_to(user).filter(pk__in=ids).for_cards().in_bulk()
         return [entries[pk] for pk in ids if pk in entries][:limit]
 
