@@ -559,3 +559,21 @@ def test_counts_and_facets_leave_out_replaced_documents(db):
 
     assert page.count == 1 and slugs(page) == ["kept"]
     assert page.facets["tag"] == {"cloud": 1}
+
+
+def test_saves_merge_small_segments_by_tier_and_nothing_is_lost(db, monkeypatch):
+    monkeypatch.setattr(whoosh_backend, "MERGE_TIER", 3)
+    entries = [make_entry(slug=f"note-{i}", title=f"Field note {i}") for i in range(12)]
+    search.rebuild()
+
+    for entry in entries:  # one save, one small segment each
+        entry.title = f"{entry.title} revised"
+        entry.save()
+        search.index_entries([entry])
+
+    handle = whoosh_backend._handle()
+    sizes = [leaf.doc_count() for leaf, _ in handle.searcher.reader().leaf_readers()]
+    tiers = [len(str(max(size, 1))) for size in sizes]
+    assert all(tiers.count(tier) < 3 for tier in set(tiers)), sizes
+    assert find("revised").count == 12
+    assert search.check().ok

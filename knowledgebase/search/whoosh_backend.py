@@ -34,6 +34,7 @@ from whoosh import fields, index, qparser, scoring
 from whoosh import query as wq
 from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemmingAnalyzer
 from whoosh.codec.whoosh3 import W3Codec
+from whoosh.reading import SegmentReader
 
 from knowledgebase import permissions
 from knowledgebase.search.arrays import IndexArrays
@@ -70,11 +71,20 @@ TAG_FACET_SIZE = 30
 # user may not see (cheaper than handing Whoosh the whole allowed set as a filter).
 SUGGEST_POOL = 100
 CHUNK = 500
+MERGE_TIER = 8  # segments of about the same size that are merged into one (_merge_tiers)
 LEFTOVER_AGE = 24 * 3600  # seconds before an unused index directory beside ours is removed
 
-# Posting blocks of 1,024 documents instead of Whoosh's 128: search reads whole posting
-# lists into arrays (search/arrays.py), and the per-block overhead dominated that.
-CODEC_BLOCK = 1024
+WRITER_OPTIONS = {
+    # Posting blocks of 1,024 documents instead of Whoosh's 128: search reads whole posting
+    # lists into arrays (search/arrays.py), and the per-block overhead dominated that.
+    # (Its inlinelimit must stay 1: inlining postings fails in whoosh-reloaded 2.7.5.)
+    "codec": W3Codec(blocklimit=1024),
+    # One file per part of a segment, not one compound file: Whoosh opens a part of a
+    # compound file by copying it into memory (BytesIO of the mapped part), which made
+    # every new searcher and every write copy the whole index (slow, and gigabytes at
+    # 100k entries); separate files are read in place.
+    "compound": False,
+}
 
 STEMMED = StemmingAnalyzer(stoplist=None, minsize=1)
 PLAIN = RegexTokenizer() | LowercaseFilter()
@@ -208,10 +218,6 @@ def document(entry) -> dict:
     if entry.published_at:
         doc["year"] = str(entry.published_at.year)
     return {k: v for k, v in doc.items() if v != ""}
-
-
-def _codec() -> W3Codec:
-    return W3Codec(blocklimit=CODEC_BLOCK)
 
 
 def stamp(updated_at) -> str:
@@ -451,7 +457,7 @@ class WhooshBackend:
     def _write(self, path: str, ids: list[int], remove: Iterable[int] = ()) -> None:
         ix = index.open_dir(path)
         # Waits (bounded) for another process's write lock, then raises LockError.
-        writer = ix.writer(timeout=WRITE_TIMEOUT, delay=0.05, codec=_codec())
+        writer = ix.writer(timeout=WRITE_TIMEOUT, delay=0.05, **WRITER_OPTIONS)
         try:
             for chunk in _chunks(ids):
                 docs = {e.pk: document(e) for e in _load(chunk)}
@@ -465,7 +471,7 @@ class WhooshBackend:
         except BaseException:
             writer.cancel()
             raise
-        writer.commit()
+        writer.commit(mergetype=_merge_tiers)
 
     def rebuild(self, progress: Callable[[int, int], None] | None = None) -> int:
         """Index every published entry into a fresh directory, then swap it in."""
@@ -481,7 +487,7 @@ class WhooshBackend:
         try:
             ix = index.create_in(str(fresh), SCHEMA)
             ids = list(Entry.objects.published().order_by("pk").values_list("pk", flat=True))
-            writer = ix.writer(limitmb=128, codec=_codec())
+            writer = ix.writer(limitmb=128, **WRITER_OPTIONS)
             done = 0
             try:
                 for chunk in _chunks(ids):
@@ -772,6 +778,26 @@ class WhooshBackend:
         ids = [hit["id"] for hit in found if allowed[hit.docnum] and hit["id"] != entry.pk]
         entries = Entry.objects.visible_to(user).filter(pk__in=ids).for_cards().in_bulk()
         return [entries[pk] for pk in ids if pk in entries][:limit]
+
+
+def _merge_tiers(writer, segments: list) -> list:
+    """Merge policy: segments are grouped in tiers by size (1-9 documents, 10-99, ...);
+    when a tier holds MERGE_TIER segments they are merged into one of the next tier. A
+    merge costs about as much per document as indexing it, so most saves only write their
+    own small segment, merges stay proportional to what they merge, and the number of
+    segments stays bounded (fewer than MERGE_TIER per tier). Whoosh's own policy merged on
+    nearly every save and re-merged the same growing small segment each time."""
+    tiers: dict[int, list] = {}
+    for segment in segments:
+        tier = len(str(max(segment.doc_count(), 1)))
+        tiers.setdefault(tier, []).append(segment)
+    full = [tier for tier, members in tiers.items() if len(members) >= MERGE_TIER]
+    if not full:
+        return segments
+    merging = tiers[min(full)]
+    for segment in merging:
+        writer.add_reader(SegmentReader(writer.storage, writer.schema, segment))
+    return [segment for segment in segments if segment not in merging]
 
 
 def _swap(target: Path, fresh: Path) -> None:
