@@ -4,7 +4,7 @@ from django.contrib.auth.models import User
 from django.utils.text import slugify
 from markdownx.widgets import MarkdownxWidget
 
-from knowledgebase.models import Collection, CollectionItem, Entry, OutcomeMetric
+from knowledgebase.models import Collection, CollectionItem, Entry, EntryLink, OutcomeMetric
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -186,3 +186,37 @@ def unique_slug(model, text: str, *, max_length: int = 80) -> str:
         slug = f"{base[: max_length - len(suffix)]}{suffix}"
         n += 1
     return slug
+
+
+class LinkForm(forms.Form):
+    """A typed link from one entry to another, the target typed as a title or a slug."""
+
+    target = forms.CharField(
+        label="Entry to link to",
+        max_length=300,
+        help_text="Start typing its title, or paste its address.",
+    )
+    kind = forms.ChoiceField(label="This entry…", choices=EntryLink.Kind.choices)
+    note = forms.CharField(label="Note (optional)", max_length=300, required=False)
+
+    def __init__(self, *args, source: Entry, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.source = source
+        self.user = user
+
+    def clean_target(self) -> Entry:
+        text = self.cleaned_data["target"].strip()
+        # A pasted address: the slug is its last path segment.
+        slug = text.rstrip("/").rsplit("/", 1)[-1]
+        visible = Entry.objects.visible_to(self.user).exclude(pk=self.source.pk)
+        found = visible.filter(slug=slug).first()
+        if found is None:
+            matches = list(visible.filter(title__iexact=text)[:2])
+            if len(matches) > 1:
+                raise forms.ValidationError(
+                    "Several entries have this title; paste the address of the one you mean."
+                )
+            found = matches[0] if matches else None
+        if found is None:
+            raise forms.ValidationError(f"No published entry is called “{text}”.")
+        return found

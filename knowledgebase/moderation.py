@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from knowledgebase import permissions, search
+from knowledgebase import links, permissions, search
 from knowledgebase.models import Entry, EntryLink, Transition
 
 State = Entry.State
@@ -190,6 +190,7 @@ def record_creation(entry: Entry, *, by, note: str = "", index: bool = True) -> 
     step = Transition.objects.create(
         entry=entry, from_state="", to_state=entry.state, action="create", by=by, note=note
     )
+    links.record_wiki_links(entry, by=by)
     if index:
         schedule_index(entry)
     return step
@@ -217,6 +218,7 @@ def publish_imported(
 
 
 def record_edit(entry: Entry, *, by) -> None:
-    """An edit of the text keeps the index in step (revisions come with their own issue)."""
+    """An edit of the text keeps its wiki links and the index in step."""
     _require(permissions.can_edit(by, entry), "You cannot edit this entry.")
+    links.record_wiki_links(entry, by=by)
     schedule_index(entry)

@@ -6,6 +6,7 @@ from knowledgebase.views import (
     collections,
     entries,
     home,
+    links,
     moderation,
     search,
     tags,
@@ -21,10 +22,17 @@ urlpatterns = [
     path("entries/<slug:slug>/edit/", entries.entry_edit, name="entry-edit"),
     path("entries/<slug:slug>/submit/", entries.entry_submit, name="entry-submit"),
     path("entries/<slug:slug>/withdraw/", entries.entry_withdraw, name="entry-withdraw"),
+    path("entries/<slug:slug>/links/", links.link_add, name="entry-link-add"),
+    path(
+        "entries/<slug:slug>/links/<int:link_id>/remove/",
+        links.link_remove,
+        name="entry-link-remove",
+    ),
     path("me/entries/", entries.my_entries, name="my-entries"),
     path("moderation/", moderation.review_queue, name="review-queue"),
-    # Before moderation/<slug>/, which would take "knowledge-gaps" for an entry's slug.
+    # Before moderation/<slug>/, which would take these names for an entry's slug.
     path("moderation/knowledge-gaps/", analytics.knowledge_gaps, name="knowledge-gaps"),
+    path("moderation/broken-links/", links.broken_links, name="broken-links"),
     path("moderation/<slug:slug>/", moderation.review, name="review"),
     path("entries/<slug:slug>/approve/", moderation.approve, name="entry-approve"),
     path(

@@ -8,8 +8,8 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from knowledgebase import moderation, permissions, search
-from knowledgebase.forms import EntryForm, OutcomeMetricFormSet, unique_slug
+from knowledgebase import links, moderation, permissions, search
+from knowledgebase.forms import EntryForm, LinkForm, OutcomeMetricFormSet, unique_slug
 from knowledgebase.models import Agency, Channel, Entry, EntryLink, Transition
 from knowledgebase.outlines import OUTLINES
 from knowledgebase.views.common import (
@@ -91,14 +91,15 @@ def entry_detail(request, slug):
         .select_related("target__lead_agency")
         .order_by("kind", "target__title")
     )
-    links_in = (
+    links_in = list(
         EntryLink.objects.filter(target=entry, source__in=visible)
         .select_related("source__lead_agency")
-        .order_by("kind", "source__title")
+        .order_by("source__title")
     )
     history = None
     if permissions.can_see_history(user, entry):
         history = Transition.objects.filter(entry=entry).select_related("by").order_by("-at")
+    can_edit = permissions.can_edit(user, entry)
     superseded_by = entry.superseded_by
     if superseded_by and not permissions.can_view(user, superseded_by):
         superseded_by = None
@@ -110,9 +111,11 @@ def entry_detail(request, slug):
             "superseded_by": superseded_by,
             "links_out": links_out,
             "links_in": links_in,
+            "backlinks": links.grouped_backlinks(links_in),
+            "link_form": LinkForm(source=entry, user=user) if can_edit else None,
             "related": _related(entry, user, links_out, links_in),
             "history": history,
-            "can_edit": permissions.can_edit(user, entry),
+            "can_edit": can_edit,
             "can_submit": permissions.can_submit(user, entry),
             "can_withdraw": permissions.can_withdraw(user, entry),
             "can_moderate": permissions.can_moderate(user),

@@ -41,8 +41,9 @@
 
     // Type-ahead: titles and topics matching what is typed, offered through a <datalist>
     // so the browser's own accessible suggestion list shows them.
-    var list = document.getElementById("search-suggestions");
     document.querySelectorAll("[data-suggest]").forEach(function (input) {
+      var list = input.list || document.getElementById("search-suggestions");
+      var titlesOnly = input.getAttribute("data-suggest-only") === "titles";
       var timer = null;
       var last = "";
       input.addEventListener("input", function () {
@@ -58,7 +59,7 @@
             .then(function (data) {
               if (!data || input.value.trim() !== q) return;
               list.replaceChildren();
-              data.titles.concat(data.tags).forEach(function (text) {
+              (titlesOnly ? data.titles : data.titles.concat(data.tags)).forEach(function (text) {
                 var option = document.createElement("option");
                 option.value = text;
                 list.appendChild(option);

@@ -1,0 +1,118 @@
+"""Cross-links between entries: typed links authors add, wiki links found in bodies, the
+reverse side shown on the target ("Builds on this"), and the broken-link report."""
+
+import re
+
+from django.db import transaction
+
+from knowledgebase.markdown import WIKI_LINK
+from knowledgebase.models import Entry, EntryLink
+
+# How the target of a link names it, grouped on its page.
+BACKLINK_LABELS = {
+    EntryLink.Kind.RELATED: "Related",
+    EntryLink.Kind.BUILDS_ON: "Builds on this",
+    EntryLink.Kind.ADAPTED_FROM: "Adapted from this",
+    EntryLink.Kind.SUPERSEDES: "Superseded by",
+    EntryLink.Kind.CONTRADICTS: "Contradicts this",
+}
+MAX_WIKI_LINKS = 200  # per entry: a body is not a link farm
+
+_WIKI = re.compile(WIKI_LINK)
+
+
+class LinkError(ValueError):
+    """A link that cannot be made, with a message for the person who tried."""
+
+
+def wiki_slugs(markdown: str) -> list[str]:
+    """The entry slugs a body links to with [[slug]] or [[slug|label]], in order, once each."""
+    seen: dict[str, None] = {}
+    for match in _WIKI.finditer(markdown or ""):
+        seen.setdefault(match.group(1), None)
+        if len(seen) >= MAX_WIKI_LINKS:
+            break
+    return list(seen)
+
+
+def add_link(source: Entry, target: Entry, *, kind: str, note: str = "", by) -> EntryLink:
+    """Link source to target (or update the note of the same link)."""
+    if source.pk == target.pk:
+        raise LinkError("An entry cannot link to itself.")
+    if kind not in EntryLink.Kind.values:
+        raise LinkError("Choose what kind of link this is.")
+    link, created = EntryLink.objects.get_or_create(
+        source=source, target=target, kind=kind, defaults={"note": note, "created_by": by}
+    )
+    if not created and note and link.note != note:
+        link.note = note
+        link.save(update_fields=["note"])
+    return link
+
+
+def remove_link(link: EntryLink) -> None:
+    link.delete()
+
+
+def record_wiki_links(entry: Entry, *, by) -> int:
+    """Record the entry's wiki links to existing entries as `related` links; returns how
+    many were new. Links stay when the text changes: the author removes them by hand."""
+    slugs = [slug for slug in wiki_slugs(entry.body) if slug != entry.slug]
+    if not slugs:
+        return 0
+    targets = Entry.objects.filter(slug__in=slugs).exclude(pk=entry.pk)
+    linked = set(
+        EntryLink.objects.filter(source=entry, kind=EntryLink.Kind.RELATED).values_list(
+            "target_id", flat=True
+        )
+    )
+    new = [
+        EntryLink(source=entry, target=target, kind=EntryLink.Kind.RELATED, created_by=by)
+        for target in targets
+        if target.pk not in linked
+    ]
+    with transaction.atomic():
+        EntryLink.objects.bulk_create(new, ignore_conflicts=True)
+    return len(new)
+
+
+def grouped_backlinks(links_in) -> list[dict]:
+    """Links into an entry grouped by kind, in the order of EntryLink.Kind."""
+    groups: dict[str, list[EntryLink]] = {}
+    for link in links_in:
+        groups.setdefault(link.kind, []).append(link)
+    return [
+        {"kind": kind, "label": BACKLINK_LABELS[kind], "links": groups[kind]}
+        for kind in EntryLink.Kind.values
+        if kind in groups
+    ]
+
+
+def broken_wiki_links() -> list[dict]:
+    """Wiki links in published or in-review entries that point at a missing, archived or
+    superseded entry: the moderators' broken-link report."""
+    sources = list(
+        Entry.objects.filter(state__in=["published", "submitted"], body__contains="[[")
+        .only("slug", "title", "state", "body")
+        .order_by("title")
+    )
+    wanted = {source.pk: wiki_slugs(source.body) for source in sources}
+    slugs = {slug for found in wanted.values() for slug in found}
+    targets = {
+        target.slug: target
+        for target in Entry.objects.filter(slug__in=slugs).select_related("superseded_by")
+    }
+    report = []
+    for source in sources:
+        for slug in wanted[source.pk]:
+            target = targets.get(slug)
+            if target is None:
+                problem = "no such entry"
+            elif target.state == Entry.State.ARCHIVED:
+                problem = "archived"
+            elif target.superseded_by_id:
+                problem = "superseded"
+            else:
+                continue
+            report.append({"source": source, "slug": slug, "target": target, "problem": problem})
+    return report

@@ -1,0 +1,278 @@
+"""Typed cross-links, backlinks, wiki links recorded on save and the broken-link report."""
+
+import pytest
+from django.urls import reverse
+
+from knowledgebase import links
+from knowledgebase.models import Entry, EntryLink
+from tests.conftest import make_entry
+from tests.test_permissions import entry_form_data
+
+
+def add_url(entry) -> str:
+    return reverse("kb:entry-link-add", args=[entry.slug])
+
+
+def detail(client, entry):
+    return client.get(entry.get_absolute_url())
+
+
+# --- adding and removing ------------------------------------------------------------------
+
+
+def test_author_links_an_entry_by_title_and_the_target_shows_the_backlink(as_user, alice):
+    pilot = make_entry(author=alice, slug="pilot", title="Chatbot pilot")
+    base = make_entry(slug="base", title="Virtual assistant playbook")
+    client = as_user(alice)
+
+    response = client.post(
+        add_url(pilot),
+        {"target": "virtual assistant playbook", "kind": "builds-on", "note": "Used its FAQ."},
+    )
+
+    assert response.status_code == 302
+    link = EntryLink.objects.get()
+    assert (link.source, link.target, link.kind, link.note) == (
+        pilot,
+        base,
+        "builds-on",
+        "Used its FAQ.",
+    )
+    assert link.created_by == alice
+    page = detail(client, base).content.decode()
+    assert "Builds on this" in page and "Chatbot pilot" in page and "Used its FAQ." in page
+
+
+def test_a_pasted_address_names_the_target(as_user, alice):
+    pilot = make_entry(author=alice)
+    base = make_entry(slug="call-scripts")
+
+    as_user(alice).post(
+        add_url(pilot), {"target": f"http://testserver/entries/{base.slug}/", "kind": "related"}
+    )
+
+    assert EntryLink.objects.get().target == base
+
+
+@pytest.mark.parametrize(
+    "target, message",
+    [
+        ("no such entry at all", "No published entry is called"),
+        ("", "This field is required"),
+    ],
+)
+def test_an_unknown_target_is_refused_with_a_message(as_user, alice, target, message):
+    pilot = make_entry(author=alice)
+    client = as_user(alice)
+
+    response = client.post(add_url(pilot), {"target": target, "kind": "related"}, follow=True)
+
+    assert EntryLink.objects.count() == 0
+    assert message in response.content.decode()
+
+
+def test_an_entry_cannot_link_to_itself(as_user, alice):
+    pilot = make_entry(author=alice, slug="pilot")
+
+    response = as_user(alice).post(
+        add_url(pilot), {"target": "pilot", "kind": "related"}, follow=True
+    )
+
+    assert EntryLink.objects.count() == 0
+    assert "No published entry is called" in response.content.decode()
+
+
+def test_a_draft_of_someone_else_cannot_be_a_target(as_user, alice, bob):
+    pilot = make_entry(author=alice)
+    make_entry(author=bob, slug="bobs-draft", state="draft")
+
+    as_user(alice).post(add_url(pilot), {"target": "bobs-draft", "kind": "related"})
+
+    assert EntryLink.objects.count() == 0
+
+
+@pytest.mark.parametrize("persona", ["anonymous", "bob", "nobody"])
+def test_only_authors_and_moderators_add_links(client, alice, bob, nobody, persona):
+    pilot = make_entry(author=alice)
+    make_entry(slug="other")
+    if persona != "anonymous":
+        client.force_login({"bob": bob, "nobody": nobody}[persona])
+
+    response = client.post(add_url(pilot), {"target": "other", "kind": "related"})
+
+    assert response.status_code in (302, 403)
+    if persona == "anonymous":
+        assert "/accounts/login/" in response["Location"]
+    else:
+        assert response.status_code == 403
+    assert EntryLink.objects.count() == 0
+
+
+def test_moderator_adds_a_link_to_any_entry(as_user, alice, mona):
+    pilot = make_entry(author=alice)
+    make_entry(slug="other")
+
+    as_user(mona).post(add_url(pilot), {"target": "other", "kind": "supersedes"})
+
+    assert EntryLink.objects.get().kind == "supersedes"
+
+
+def test_get_on_add_is_not_allowed(as_user, alice):
+    pilot = make_entry(author=alice)
+
+    assert as_user(alice).get(add_url(pilot)).status_code == 405
+
+
+def test_author_removes_a_link_and_others_cannot(client, alice, bob):
+    pilot = make_entry(author=alice)
+    link = EntryLink.objects.create(source=pilot, target=make_entry(), kind="related")
+    url = reverse("kb:entry-link-remove", args=[pilot.slug, link.pk])
+
+    client.force_login(bob)
+    assert client.post(url).status_code == 403
+    assert EntryLink.objects.filter(pk=link.pk).exists()
+
+    client.force_login(alice)
+    assert client.post(url).status_code == 302
+    assert not EntryLink.objects.filter(pk=link.pk).exists()
+
+
+def test_a_link_of_another_entry_cannot_be_removed_through_this_one(as_user, alice):
+    mine = make_entry(author=alice)
+    other_link = EntryLink.objects.create(source=make_entry(), target=make_entry())
+
+    response = as_user(alice).post(reverse("kb:entry-link-remove", args=[mine.slug, other_link.pk]))
+
+    assert response.status_code == 404
+    assert EntryLink.objects.filter(pk=other_link.pk).exists()
+
+
+# --- what readers see ----------------------------------------------------------------------
+
+
+def test_backlinks_are_grouped_by_kind(client, db):
+    target = make_entry(slug="target", title="Target")
+    for title, kind in [("One", "builds-on"), ("Two", "adapted-from"), ("Three", "builds-on")]:
+        EntryLink.objects.create(source=make_entry(title=title), target=target, kind=kind)
+
+    page = detail(client, target).content.decode()
+
+    builds = page.index("Builds on this")
+    adapted = page.index("Adapted from this")
+    assert builds < page.index("One") < page.index("Three") < adapted < page.index("Two")
+
+
+def test_links_to_or_from_entries_the_reader_cannot_see_are_hidden(client, alice):
+    target = make_entry(title="Open practice")
+    secret = make_entry(title="Internal pilot", visibility="government")
+    draft = make_entry(title="Unfinished idea", state="draft", author=alice)
+    EntryLink.objects.create(source=secret, target=target, kind="builds-on")
+    EntryLink.objects.create(source=draft, target=target, kind="builds-on")
+    EntryLink.objects.create(source=target, target=secret, kind="related")
+
+    anonymous = detail(client, target).content.decode()
+    client.force_login(alice)
+    staff = detail(client, target).content.decode()
+
+    assert "Internal pilot" not in anonymous and "Unfinished idea" not in anonymous
+    assert "Internal pilot" in staff and "Unfinished idea" not in staff
+
+
+def test_only_editors_see_the_link_form(client, alice, bob):
+    entry = make_entry(author=alice)
+
+    assert 'id="link-form"' not in detail(client, entry).content.decode()
+    client.force_login(bob)
+    assert 'id="link-form"' not in detail(client, entry).content.decode()
+    client.force_login(alice)
+    assert 'id="link-form"' in detail(client, entry).content.decode()
+
+
+def test_entry_page_queries_do_not_grow_with_links(client, db, django_assert_max_num_queries):
+    target = make_entry(slug="target")
+    for _ in range(3):
+        EntryLink.objects.create(source=make_entry(), target=target, kind="builds-on")
+    with django_assert_max_num_queries(30) as few:
+        detail(client, target)
+    for _ in range(10):
+        EntryLink.objects.create(source=make_entry(), target=target, kind="adapted-from")
+        EntryLink.objects.create(source=target, target=make_entry(), kind="related")
+
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        detail(client, target)
+
+
+# --- wiki links ------------------------------------------------------------------------------
+
+
+def test_wiki_slugs_are_found_once_each_in_order():
+    body = "See [[call-scripts]], [[surveys|our survey]] and [[call-scripts]] again. [[Bad Slug]]"
+
+    assert links.wiki_slugs(body) == ["call-scripts", "surveys"]
+
+
+def test_hostile_text_inside_wiki_brackets_is_not_a_slug():
+    body = "[[<script>alert(1)</script>]] [[x|<img src=x onerror=alert(1)>]] [[" + "a" * 500 + "]]"
+
+    assert links.wiki_slugs(body) == ["x"]
+
+
+def test_saving_an_entry_records_its_wiki_links_as_related(as_user, alice):
+    make_entry(slug="call-scripts", title="Call scripts")
+    entry = make_entry(author=alice, state="draft")
+    data = entry_form_data(entry, body="Builds on [[call-scripts]] and [[not-written-yet]].")
+
+    response = as_user(alice).post(reverse("kb:entry-edit", args=[entry.slug]), data)
+
+    assert response.status_code == 302
+    link = EntryLink.objects.get(source=entry)
+    assert (link.target.slug, link.kind, link.created_by) == ("call-scripts", "related", alice)
+
+
+def test_recording_wiki_links_twice_adds_nothing_new(alice):
+    make_entry(slug="surveys")
+    entry = make_entry(author=alice, body="[[surveys]] [[surveys|again]]")
+
+    assert links.record_wiki_links(entry, by=alice) == 1
+    assert links.record_wiki_links(entry, by=alice) == 0
+    assert EntryLink.objects.count() == 1
+
+
+def test_broken_link_report_lists_missing_archived_and_superseded_targets(as_user, mona):
+    successor = make_entry(slug="new-way", title="The new way")
+    make_entry(slug="old-way", superseded_by=successor)
+    make_entry(slug="retired", state="archived")
+    make_entry(slug="fine")
+    make_entry(
+        title="Source entry", body="[[old-way]] [[retired]] [[never-written]] [[fine]] [[new-way]]"
+    )
+    make_entry(title="A draft", state="draft", body="[[never-written]]")
+
+    report = links.broken_wiki_links()
+    page = as_user(mona).get(reverse("kb:broken-links")).content.decode()
+
+    assert [(row["slug"], row["problem"]) for row in report] == [
+        ("old-way", "superseded"),
+        ("retired", "archived"),
+        ("never-written", "no such entry"),
+    ]
+    assert "Source entry" in page and "The new way" in page and "A draft" not in page
+
+
+@pytest.mark.parametrize("persona", ["anonymous", "alice"])
+def test_broken_link_report_is_for_moderators(client, alice, persona):
+    if persona == "alice":
+        client.force_login(alice)
+
+    response = client.get(reverse("kb:broken-links"))
+
+    assert response.status_code == (302 if persona == "anonymous" else 403)
+
+
+def test_wiki_link_to_an_existing_entry_renders_with_its_title(db):
+    make_entry(slug="surveys", title="Measuring satisfaction")
+    entry = make_entry(body="See [[surveys]] and [[nowhere]].")
+    entry.refresh_from_db()
+
+    assert Entry.objects.get(pk=entry.pk).body_html.count("Measuring satisfaction") == 1
+    assert "wiki-missing" in entry.body_html
