@@ -9,6 +9,7 @@ from knowledgebase.models import (
     CollectionItem,
     Entry,
     EntryLink,
+    OldSlug,
     OutcomeMetric,
     Profile,
     SearchLog,
@@ -63,6 +64,12 @@ class LinkInline(admin.TabularInline):
     autocomplete_fields = ["target"]
 
 
+class OldSlugInline(admin.TabularInline):
+    model = OldSlug
+    extra = 0
+    fields = ["slug", "created_at"]
+
+
 class TransitionInline(admin.TabularInline):
     model = Transition
     extra = 0
@@ -98,7 +105,7 @@ class EntryAdmin(admin.ModelAdmin):
     ]
     filter_horizontal = ["channels"]
     date_hierarchy = "published_at"
-    inlines = [OutcomeMetricInline, LinkInline, TransitionInline]
+    inlines = [OutcomeMetricInline, LinkInline, OldSlugInline, TransitionInline]
     # The workflow state changes only through the moderation pages, so it is logged.
     readonly_fields = ["state", "submitted_at", "created_at", "updated_at"]
 

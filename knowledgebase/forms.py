@@ -4,7 +4,14 @@ from django.contrib.auth.models import User
 from django.utils.text import slugify
 from markdownx.widgets import MarkdownxWidget
 
-from knowledgebase.models import Collection, CollectionItem, Entry, EntryLink, OutcomeMetric
+from knowledgebase.models import (
+    Collection,
+    CollectionItem,
+    Entry,
+    EntryLink,
+    OldSlug,
+    OutcomeMetric,
+)
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -52,6 +59,7 @@ class EntryForm(forms.ModelForm):
         fields = [
             "kind",
             "title",
+            "slug",
             "summary",
             "body",
             "tags",
@@ -78,14 +86,20 @@ class EntryForm(forms.ModelForm):
             "completed": DATE_INPUT,
             "review_by": DATE_INPUT,
         }
-        labels = {"body": "Body (markdown)", "lead_agency": "Lead agency"}
+        labels = {"body": "Body (markdown)", "lead_agency": "Lead agency", "slug": "Address"}
         help_texts = {
+            "slug": "The last part of the entry's web address. If you change it, the old "
+            "address and wiki links to it keep working.",
             "body": "Markdown. The preview beside the editor shows how it will look.",
             "visibility": "Government-only entries are shown to signed-in public servants only.",
         }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.instance.pk is None:
+            del self.fields["slug"]  # a new entry's address is made from its title
+        else:
+            self.fields["slug"].required = False  # left empty: the address stays as it is
         people = staff_users()
         self.fields["authors"].queryset = people
         self.fields["contact"].queryset = people
@@ -97,6 +111,14 @@ class EntryForm(forms.ModelForm):
         many = " Hold Ctrl (Cmd on a Mac) to choose several."
         self.fields["contributing_agencies"].help_text = "Other agencies that worked on it." + many
         self.fields["authors"].help_text += many
+
+    def clean_slug(self) -> str:
+        slug = self.cleaned_data["slug"] or self.instance.slug
+        if OldSlug.objects.filter(slug=slug).exclude(entry=self.instance).exists():
+            raise forms.ValidationError(
+                "Another entry used this address before; old links to it lead there."
+            )
+        return slug
 
     def clean_body(self) -> str:
         body = self.cleaned_data.get("body", "")

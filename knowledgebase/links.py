@@ -6,7 +6,7 @@ import re
 from django.db import transaction
 
 from knowledgebase.markdown import WIKI_LINK
-from knowledgebase.models import Entry, EntryLink
+from knowledgebase.models import Entry, EntryLink, OldSlug
 
 # How the target of a link names it, grouped on its page.
 BACKLINK_LABELS = {
@@ -35,6 +35,25 @@ def wiki_slugs(markdown: str) -> list[str]:
     return list(seen)
 
 
+def resolve(slugs) -> dict[str, Entry]:
+    """The entries these slugs name, by their current slug or one they had before."""
+    slugs = set(slugs)
+    entries = Entry.objects.select_related("superseded_by")
+    found = {entry.slug: entry for entry in entries.filter(slug__in=slugs)}
+    old_slugs = OldSlug.objects.filter(slug__in=slugs - found.keys())
+    for old in old_slugs.select_related("entry__superseded_by"):
+        found[old.slug] = old.entry
+    return found
+
+
+def record_slug_change(entry: Entry, old_slug: str) -> None:
+    """Keep the old address working after the entry's slug changed."""
+    if not old_slug or old_slug == entry.slug:
+        return
+    OldSlug.objects.filter(slug=entry.slug).delete()  # renamed back to an earlier address
+    OldSlug.objects.update_or_create(slug=old_slug, defaults={"entry": entry})
+
+
 def add_link(source: Entry, target: Entry, *, kind: str, note: str = "", by) -> EntryLink:
     """Link source to target (or update the note of the same link)."""
     if source.pk == target.pk:
@@ -60,7 +79,7 @@ def record_wiki_links(entry: Entry, *, by) -> int:
     slugs = [slug for slug in wiki_slugs(entry.body) if slug != entry.slug]
     if not slugs:
         return 0
-    targets = Entry.objects.filter(slug__in=slugs).exclude(pk=entry.pk)
+    targets = {t.pk: t for t in resolve(slugs).values() if t.pk != entry.pk}.values()
     linked = set(
         EntryLink.objects.filter(source=entry, kind=EntryLink.Kind.RELATED).values_list(
             "target_id", flat=True
@@ -98,10 +117,7 @@ def broken_wiki_links() -> list[dict]:
     )
     wanted = {source.pk: wiki_slugs(source.body) for source in sources}
     slugs = {slug for found in wanted.values() for slug in found}
-    targets = {
-        target.slug: target
-        for target in Entry.objects.filter(slug__in=slugs).select_related("superseded_by")
-    }
+    targets = resolve(slugs)
     report = []
     for source in sources:
         for slug in wanted[source.pk]:

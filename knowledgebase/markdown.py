@@ -177,8 +177,11 @@ class _WikiLinkProcessor(InlineProcessor):
         if slug not in self.targets and len(self.targets) < self.MAX_LOOKUPS:
             from knowledgebase.models import Entry
 
+            fields = ("slug", "title", "state", "visibility")
             self.targets[slug] = (
-                Entry.objects.filter(slug=slug).only("slug", "title", "state", "visibility").first()
+                Entry.objects.filter(slug=slug).only(*fields).first()
+                # An address the entry had before it was renamed.
+                or Entry.objects.filter(old_slugs__slug=slug).only(*fields).first()
             )
         return self.targets.get(slug)
 

@@ -374,6 +374,18 @@ class EntryLink(models.Model):
         return f"{self.source} {self.get_kind_display().lower()} {self.target}"
 
 
+class OldSlug(models.Model):
+    """An address an entry had before its slug changed: old URLs redirect, old wiki links
+    still resolve."""
+
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="old_slugs")
+    slug = models.SlugField(max_length=100, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.slug} → {self.entry.slug}"
+
+
 class Collection(models.Model):
     """A curated, ordered reading list that moderators build."""
 

@@ -276,3 +276,84 @@ def test_wiki_link_to_an_existing_entry_renders_with_its_title(db):
 
     assert Entry.objects.get(pk=entry.pk).body_html.count("Measuring satisfaction") == 1
     assert "wiki-missing" in entry.body_html
+
+
+# --- renamed entries -------------------------------------------------------------------------
+
+
+def rename(client, entry, slug: str):
+    data = entry_form_data(entry, slug=slug)
+    return client.post(reverse("kb:entry-edit", args=[entry.slug]), data)
+
+
+def test_renaming_keeps_the_old_address_working(as_user, alice):
+    entry = make_entry(author=alice, slug="text-back", title="Text-back queues")
+    client = as_user(alice)
+
+    response = rename(client, entry, "text-back-queues")
+
+    assert response.status_code == 302
+    entry.refresh_from_db()
+    assert entry.slug == "text-back-queues"
+    old = client.get("/entries/text-back/")
+    assert old.status_code == 301 and old["Location"] == "/entries/text-back-queues/"
+
+
+def test_an_old_address_answers_like_the_entry_page(client, alice, bob):
+    draft = make_entry(author=alice, slug="draft-idea", state="draft")
+    links.record_slug_change(draft, "first-idea")
+    internal = make_entry(slug="internal-pilot", visibility="government")
+    links.record_slug_change(internal, "pilot")
+
+    assert client.get("/entries/first-idea/").status_code == 404
+    assert "/accounts/login/" in client.get("/entries/pilot/")["Location"]
+    client.force_login(bob)
+    assert client.get("/entries/first-idea/").status_code == 404
+    assert client.get("/entries/pilot/").status_code == 301
+    client.force_login(alice)
+    assert client.get("/entries/first-idea/").status_code == 301
+
+
+def test_old_wiki_links_resolve_after_a_rename(as_user, alice):
+    target = make_entry(author=alice, slug="surveys", title="Measuring satisfaction")
+    rename(as_user(alice), target, "satisfaction-surveys")
+
+    source = make_entry(body="See [[surveys]].")
+
+    assert "Measuring satisfaction" in source.body_html
+    assert "/entries/satisfaction-surveys/" in source.body_html
+    assert links.record_wiki_links(source, by=alice) == 1
+    assert links.broken_wiki_links() == []
+
+
+def test_an_address_another_entry_used_before_is_refused(as_user, alice):
+    first = make_entry(author=alice, slug="one")
+    links.record_slug_change(first, "shared-name")
+    second = make_entry(author=alice, slug="two")
+
+    response = rename(as_user(alice), second, "shared-name")
+
+    assert response.status_code == 400
+    assert "Another entry used this address before" in response.content.decode()
+    second.refresh_from_db()
+    assert second.slug == "two"
+
+
+def test_renaming_back_to_an_old_address_takes_it_back(as_user, alice):
+    entry = make_entry(author=alice, slug="first")
+    client = as_user(alice)
+    rename(client, entry, "second")
+    entry.refresh_from_db()
+
+    rename(client, entry, "first")
+
+    entry.refresh_from_db()
+    assert entry.slug == "first"
+    assert list(entry.old_slugs.values_list("slug", flat=True)) == ["second"]
+    assert client.get("/entries/first/").status_code == 200
+
+
+def test_a_new_entry_has_no_address_field(as_user, alice):
+    page = as_user(alice).get(reverse("kb:entry-create")).content.decode()
+
+    assert 'name="slug"' not in page

@@ -5,12 +5,12 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from knowledgebase import links, moderation, permissions, search
 from knowledgebase.forms import EntryForm, LinkForm, OutcomeMetricFormSet, unique_slug
-from knowledgebase.models import Agency, Channel, Entry, EntryLink, Transition
+from knowledgebase.models import Agency, Channel, Entry, EntryLink, OldSlug, Transition
 from knowledgebase.outlines import OUTLINES
 from knowledgebase.views.common import (
     entry_for,
@@ -67,18 +67,25 @@ def entry_list(request):
 
 
 def entry_detail(request, slug):
-    entry = get_object_or_404(
+    entry = (
         Entry.objects.select_related(
             "lead_agency", "contact__profile__agency", "superseded_by", "created_by"
-        ).prefetch_related(
+        )
+        .prefetch_related(
             "tags",
             "channels",
             "outcomes",
             "contributing_agencies",
             Prefetch("authors", queryset=_people()),
-        ),
-        slug=slug,
+        )
+        .filter(slug=slug)
+        .first()
     )
+    if entry is None:
+        renamed = OldSlug.objects.filter(slug=slug).select_related("entry").first()
+        if renamed is None:
+            raise Http404("No such entry.")
+        return _to_new_address(request, renamed.entry)
     user = request.user
     if not permissions.can_view(user, entry):
         if not user.is_authenticated and entry.state in ("published", "archived"):
@@ -123,6 +130,15 @@ def entry_detail(request, slug):
     )
 
 
+def _to_new_address(request, entry):
+    """An old address of a renamed entry, answered as the entry's page would be."""
+    if permissions.can_view(request.user, entry):
+        return redirect(entry, permanent=True)
+    if not request.user.is_authenticated and entry.state in ("published", "archived"):
+        return redirect_to_login(request.get_full_path())
+    raise Http404("No such entry.")
+
+
 def _related(entry, user, links_out, links_in) -> list[Entry]:
     """More like this, minus what the entry already links to or from."""
     if not entry.is_published:
@@ -139,6 +155,7 @@ def _people():
 
 def _save_entry(request, form, metrics, *, creating: bool) -> Entry:
     user = request.user
+    old_slug = form.initial.get("slug", "")
     with transaction.atomic():
         entry = form.save(commit=False)
         if creating:
@@ -152,6 +169,7 @@ def _save_entry(request, form, metrics, *, creating: bool) -> Entry:
             entry.authors.add(user)
             moderation.record_creation(entry, by=user)
         else:
+            links.record_slug_change(entry, old_slug)
             moderation.record_edit(entry, by=user)
         if request.POST.get("action") == "submit" and permissions.can_submit(user, entry):
             moderation.submit(entry, by=user)
