@@ -361,7 +361,7 @@ def _entry_for(request, slug: str) -> Entry:
 
 def _version(entry: Entry) -> str:
     """ETag of an entry's current version, for If-Match on PATCH."""
-    return f'"{int(entry.updated_at.timestamp() * 1_000_000)}"'
+    return f'"{entry.version}"'
 
 
 def _detail(request, entry: Entry, code: int = status.HTTP_200_OK) -> Response:

@@ -261,6 +261,12 @@ class Entry(models.Model):
         return self.review_by is not None and self.review_by < date.today()
 
     @property
+    def version(self) -> str:
+        """Changes with every save. An editor (page or API) sends back the version it read,
+        so that a save over somebody else's newer one is refused instead of lost."""
+        return str(int(self.updated_at.timestamp() * 1_000_000)) if self.updated_at else ""
+
+    @property
     def topics(self) -> list[Tag]:
         """The entry's tags, from for_cards()'s prefetch when there was one."""
         cached = getattr(self, "_card_tags", None)

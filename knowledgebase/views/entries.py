@@ -157,6 +157,12 @@ def _save_entry(request, form, metrics, *, creating: bool) -> Entry:
     user = request.user
     old_slug = form.initial.get("slug", "")
     with transaction.atomic():
+        if not creating:
+            # Read under a row lock, so that two saves of the same version cannot both pass.
+            current = Entry.objects.select_for_update().get(pk=form.instance.pk)
+            base = request.POST.get("base_version", "")
+            if base and base != current.version:
+                raise EditConflict(current)
         entry = form.save(commit=False)
         if creating:
             entry.slug = unique_slug(Entry, entry.title)
@@ -176,13 +182,38 @@ def _save_entry(request, form, metrics, *, creating: bool) -> Entry:
     return entry
 
 
-def _editor(request, form, metrics, entry=None):
-    return render(
-        request,
-        "knowledgebase/entry_form.html",
-        {"form": form, "metrics": metrics, "entry": entry, "outlines": OUTLINES},
-        status=400 if request.method == "POST" else 200,
-    )
+class EditConflict(Exception):
+    """Somebody saved the entry after this editor loaded it."""
+
+    def __init__(self, current: Entry):
+        super().__init__("The entry changed since it was loaded.")
+        self.current = current
+
+
+CONFLICT_FIELDS = ("title", "summary", "body")
+
+
+def _editor(request, form, metrics, entry=None, *, conflict: Entry | None = None):
+    context = {"form": form, "metrics": metrics, "entry": entry, "outlines": OUTLINES}
+    status = 400 if request.method == "POST" else 200
+    if entry is not None:
+        # Re-shown after a mistake: still the version they started from.
+        context["base_version"] = request.POST.get("base_version") or entry.version
+    if conflict is not None:
+        # Their text stays in the form; the newer saved text is shown beside it, and saving
+        # again (with the newer version as the base) keeps what they merged.
+        context["base_version"] = conflict.version
+        context["conflict"] = [
+            {
+                "label": form.fields[name].label,
+                "yours": form.data.get(name, ""),
+                "theirs": getattr(conflict, name),
+            }
+            for name in CONFLICT_FIELDS
+            if form.data.get(name, "").replace("\r\n", "\n") != getattr(conflict, name)
+        ]
+        status = 409
+    return render(request, "knowledgebase/entry_form.html", context, status=status)
 
 
 def entry_create(request):
@@ -224,7 +255,11 @@ def entry_edit(request, slug):
         form = EntryForm(request.POST, instance=entry)
         metrics = OutcomeMetricFormSet(request.POST, instance=entry, prefix="outcomes")
         if form.is_valid() and metrics.is_valid():
-            entry = _save_entry(request, form, metrics, creating=False)
+            try:
+                entry = _save_entry(request, form, metrics, creating=False)
+            except EditConflict as conflict:
+                messages.error(request, "Somebody saved this entry while you were editing it.")
+                return _editor(request, form, metrics, entry, conflict=conflict.current)
             messages.success(request, "Your changes are saved.")
             return redirect(entry)
         messages.error(request, "Please correct the errors below.")
