@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "markdownx",
     "rest_framework",
     "drf_spectacular",
+    "reversion",
     "knowledgebase",
 ]
 

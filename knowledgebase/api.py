@@ -17,7 +17,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
-from knowledgebase import analytics, moderation, permissions, search
+from knowledgebase import analytics, moderation, permissions, revisions, search
 from knowledgebase.forms import staff_users, unique_slug
 from knowledgebase.models import Agency, Channel, Entry, EntryLink, Transition
 
@@ -577,6 +577,7 @@ def entry_detail(request, slug: str):
     serializer = EntryWriteSerializer(entry, data=request.data, partial=True)
     serializer.is_valid(raise_exception=True)
     with transaction.atomic():
+        revisions.keep_baseline(entry.pk)
         entry = serializer.save()
         moderation.record_edit(entry, by=request.user)
     return _detail(request, entry)

@@ -94,10 +94,18 @@ class EntryForm(forms.ModelForm):
             "visibility": "Government-only entries are shown to signed-in public servants only.",
         }
 
+    change_summary = forms.CharField(
+        label="Summary of your change",
+        max_length=300,
+        required=False,
+        help_text="Optional. Shown in the entry's history, e.g. “Added the 2025 results”.",
+    )
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk is None:
             del self.fields["slug"]  # a new entry's address is made from its title
+            del self.fields["change_summary"]
         else:
             self.fields["slug"].required = False  # left empty: the address stays as it is
         people = staff_users()

@@ -380,6 +380,19 @@ class EntryLink(models.Model):
         return f"{self.source} {self.get_kind_display().lower()} {self.target}"
 
 
+class RevisionTopics(models.Model):
+    """The topics of an entry at one of its revisions (see revisions.py)."""
+
+    revision = models.OneToOneField(
+        "reversion.Revision", on_delete=models.CASCADE, related_name="topics"
+    )
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="+")
+    topics = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return self.topics
+
+
 class OldSlug(models.Model):
     """An address an entry had before its slug changed: old URLs redirect, old wiki links
     still resolve."""

@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from knowledgebase import links, permissions, search
+from knowledgebase import links, permissions, revisions, search
 from knowledgebase.models import Entry, EntryLink, Transition
 
 State = Entry.State
@@ -186,12 +186,15 @@ def mark_superseded(entry: Entry, *, by, successor: Entry, note: str = "") -> Tr
 def record_creation(entry: Entry, *, by, note: str = "", index: bool = True) -> Transition:
     """A new entry (written in the editor or imported) starts its log here.
 
-    index=False leaves indexing to the caller: a bulk import indexes once at the end."""
+    index=False is a bulk import: the caller indexes once at the end, and the entry's first
+    revision is kept when somebody first edits it (revisions.keep_baseline), which spares
+    an import of thousands of entries as many revisions."""
     step = Transition.objects.create(
         entry=entry, from_state="", to_state=entry.state, action="create", by=by, note=note
     )
     links.record_wiki_links(entry, by=by)
     if index:
+        revisions.record(entry, by=by, summary=note or "Created")
         schedule_index(entry)
     return step
 
@@ -217,8 +220,27 @@ def publish_imported(
     )
 
 
-def record_edit(entry: Entry, *, by) -> None:
-    """An edit of the text keeps its wiki links and the index in step."""
+def record_edit(entry: Entry, *, by, summary: str = "") -> None:
+    """A saved edit: a new revision, and the wiki links and the index kept in step."""
     _require(permissions.can_edit(by, entry), "You cannot edit this entry.")
     links.record_wiki_links(entry, by=by)
+    revisions.record(entry, by=by, summary=summary)
     schedule_index(entry)
+
+
+def revert(entry: Entry, *, to: revisions.Snapshot, by) -> None:
+    """Bring back the content of an earlier revision, itself saved as a new revision.
+    Workflow fields (state, visibility, publication, featuring) stay as they are."""
+    _require(permissions.can_edit(by, entry), "You cannot edit this entry.")
+    with transaction.atomic():
+        for name, value in to.fields.items():
+            setattr(entry, name, value)
+        entry.save()
+        entry.tags.set(to.topics)
+        entry.outcomes.all().delete()
+        for metric in to.metrics:
+            metric.pk = None
+            metric.entry = entry
+            metric.save()
+        when = to.version.revision.date_created
+        record_edit(entry, by=by, summary=f"Reverted to the revision of {when:%d %b %Y %H:%M}")

@@ -8,6 +8,7 @@ from knowledgebase.views import (
     home,
     links,
     moderation,
+    revisions,
     search,
     tags,
 )
@@ -27,6 +28,13 @@ urlpatterns = [
         "entries/<slug:slug>/links/<int:link_id>/remove/",
         links.link_remove,
         name="entry-link-remove",
+    ),
+    path("entries/<slug:slug>/history/", revisions.history, name="entry-history"),
+    path("entries/<slug:slug>/history/compare/", revisions.compare, name="entry-compare"),
+    path(
+        "entries/<slug:slug>/history/<int:version_id>/revert/",
+        revisions.revert,
+        name="entry-revert",
     ),
     path("me/entries/", entries.my_entries, name="my-entries"),
     path("moderation/", moderation.review_queue, name="review-queue"),

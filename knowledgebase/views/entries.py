@@ -8,7 +8,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from knowledgebase import links, moderation, permissions, search
+from knowledgebase import links, moderation, permissions, revisions, search
 from knowledgebase.forms import EntryForm, LinkForm, OutcomeMetricFormSet, unique_slug
 from knowledgebase.models import Agency, Channel, Entry, EntryLink, OldSlug, Transition
 from knowledgebase.outlines import OUTLINES
@@ -163,6 +163,7 @@ def _save_entry(request, form, metrics, *, creating: bool) -> Entry:
             base = request.POST.get("base_version", "")
             if base and base != current.version:
                 raise EditConflict(current)
+            revisions.keep_baseline(current.pk)
         entry = form.save(commit=False)
         if creating:
             entry.slug = unique_slug(Entry, entry.title)
@@ -176,7 +177,7 @@ def _save_entry(request, form, metrics, *, creating: bool) -> Entry:
             moderation.record_creation(entry, by=user)
         else:
             links.record_slug_change(entry, old_slug)
-            moderation.record_edit(entry, by=user)
+            moderation.record_edit(entry, by=user, summary=form.cleaned_data["change_summary"])
         if request.POST.get("action") == "submit" and permissions.can_submit(user, entry):
             moderation.submit(entry, by=user)
     return entry
