@@ -28,6 +28,7 @@ CONTENT_FIELDS = [
     "practice_status",
 ]
 METRIC_FIELDS = ["measure", "baseline", "result", "unit", "period", "source", "order"]
+CONTEXT_LINES = 3  # unchanged lines shown around each change of the body
 MAX_DIFF_LINES = 4000  # a longer body is compared as a whole: the diff would be unreadable
 
 reversion.register(OutcomeMetric, fields=METRIC_FIELDS)
@@ -96,7 +97,8 @@ def snapshot(version: Version) -> Snapshot:
 
 
 def _pieces(a: str, b: str, *, by_lines: bool) -> list[tuple[str, str]]:
-    """(op, text) pieces that turn a into b: op is "same", "removed" or "added"."""
+    """(op, text) pieces that turn a into b: op is "same", "removed", "added" or
+    "skipped" (a note in place of a long unchanged stretch of lines)."""
     split = (lambda s: s.splitlines(keepends=True)) if by_lines else (lambda s: s.split(" "))
     joiner = "" if by_lines else " "
     left, right = split(a or ""), split(b or "")
@@ -105,6 +107,12 @@ def _pieces(a: str, b: str, *, by_lines: bool) -> list[tuple[str, str]]:
     pieces = []
     matcher = difflib.SequenceMatcher(None, left, right, autojunk=False)
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal" and by_lines and i2 - i1 > 2 * CONTEXT_LINES + 1:
+            # A long unchanged stretch: its first and last lines, and how many are left out.
+            pieces.append(("same", joiner.join(left[i1 : i1 + CONTEXT_LINES])))
+            pieces.append(("skipped", f"… {i2 - i1 - 2 * CONTEXT_LINES} unchanged lines …\n"))
+            pieces.append(("same", joiner.join(left[i2 - CONTEXT_LINES : i2])))
+            continue
         if op == "equal":
             pieces.append(("same", joiner.join(left[i1:i2])))
             continue

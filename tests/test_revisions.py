@@ -173,3 +173,14 @@ def test_an_api_edit_keeps_revisions_too(as_user, alice):
     assert response.status_code == 200
     bodies = [v.field_dict["body"] for v in revisions.versions(entry)]
     assert bodies == ["Via the API.", "Imported text."]
+
+
+def test_long_unchanged_stretches_of_the_body_are_left_out_of_the_diff():
+    lines = [f"Line {i}.\n" for i in range(40)]
+    changed = lines[:20] + ["A new line.\n"] + lines[20:]
+
+    pieces = revisions._pieces("".join(lines), "".join(changed), by_lines=True)
+
+    assert ("added", "A new line.\n") in pieces
+    assert ("skipped", "… 14 unchanged lines …\n") in pieces
+    assert "Line 3." not in "".join(text for op, text in pieces if op == "same")
