@@ -129,6 +129,13 @@ MEDIA_ROOT = Path(os.environ.get("KB_MEDIA_DIR", VAR_DIR / "media"))
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "commons@localhost")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+# Where links in notification emails point.
+KB_SITE_URL = os.environ.get("KB_SITE_URL", "http://127.0.0.1:8000")
 
 # Production hardening; all of it follows DEBUG so `manage.py check --deploy` is clean
 # whenever DEBUG is off. KB_SSL_REDIRECT=0 where a proxy in front already redirects.

@@ -1,4 +1,4 @@
-from knowledgebase import permissions
+from knowledgebase import notifications, permissions
 
 
 def roles(request) -> dict:
@@ -7,4 +7,6 @@ def roles(request) -> dict:
     return {
         "is_staff_member": permissions.is_staff_member(user),
         "is_moderator": permissions.is_moderator(user),
+        # Called by the template only where it is shown: one count query per signed-in page.
+        "unread_notifications": lambda: notifications.unread_count(user),
     }

@@ -5,6 +5,8 @@ from django.utils.text import slugify
 from markdownx.widgets import MarkdownxWidget
 
 from knowledgebase.models import (
+    Adoption,
+    AdoptionMetric,
     Collection,
     CollectionItem,
     Entry,
@@ -159,6 +161,29 @@ class OutcomeMetricForm(forms.ModelForm):
 
 OutcomeMetricFormSet = forms.inlineformset_factory(
     Entry, OutcomeMetric, form=OutcomeMetricForm, extra=1, max_num=20, can_delete=True
+)
+
+
+class AdoptionForm(forms.ModelForm):
+    class Meta:
+        model = Adoption
+        fields = ["status", "since", "outcome"]
+        widgets = {
+            "status": forms.RadioSelect,
+            "since": DATE_INPUT,
+            "outcome": forms.Textarea(attrs={"rows": 3, "maxlength": 2000}),
+        }
+        labels = {"status": "Your agency…", "since": "Since", "outcome": "How it went"}
+        help_texts = {"outcome": "What changed for you, what you adapted, why you stopped."}
+
+
+class AdoptionMetricForm(OutcomeMetricForm):
+    class Meta(OutcomeMetricForm.Meta):
+        model = AdoptionMetric
+
+
+AdoptionMetricFormSet = forms.inlineformset_factory(
+    Adoption, AdoptionMetric, form=AdoptionMetricForm, extra=1, max_num=10, can_delete=True
 )
 
 

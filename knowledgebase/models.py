@@ -280,10 +280,9 @@ class Entry(models.Model):
         return agencies
 
 
-class OutcomeMetric(models.Model):
+class Measurement(models.Model):
     """A measured result: "average wait time, 12 → 7 minutes, FY2024, call centre logs"."""
 
-    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="outcomes")
     measure = models.CharField("what was measured", max_length=200)
     baseline = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
     result = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
@@ -293,6 +292,7 @@ class OutcomeMetric(models.Model):
     order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
+        abstract = True
         ordering = ["order", "id"]
 
     def __str__(self) -> str:
@@ -329,6 +329,74 @@ class OutcomeMetric(models.Model):
         if self.change_text:
             parts.append(f"({self.change_text})")
         return " ".join(parts)
+
+
+class OutcomeMetric(Measurement):
+    """What the entry's own team measured."""
+
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="outcomes")
+
+    class Meta(Measurement.Meta):
+        pass
+
+
+class Adoption(models.Model):
+    """An agency took up an entry's practice (or is piloting it, or tried and dropped it),
+    recorded by one of its staff, with how it went."""
+
+    class Status(models.TextChoices):
+        ADOPTED = "adopted", "Adopted"
+        PILOTING = "piloting", "Piloting"
+        DROPPED = "dropped", "Tried and dropped"
+
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="adoptions")
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="adoptions")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ADOPTED)
+    since = models.DateField(null=True, blank=True)
+    outcome = models.TextField("how it went", blank=True, max_length=2000)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="adoptions"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["entry", "agency"], name="one_adoption_per_agency")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency} {self.get_status_display().lower()} {self.entry}"
+
+
+class AdoptionMetric(Measurement):
+    """What the adopting agency measured."""
+
+    adoption = models.ForeignKey(Adoption, on_delete=models.CASCADE, related_name="metrics")
+
+    class Meta(Measurement.Meta):
+        pass
+
+
+class Notification(models.Model):
+    """Something an author should know: shown in the site and sent by email."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    entry = models.ForeignKey(Entry, null=True, blank=True, on_delete=models.CASCADE)
+    text = models.CharField(max_length=300)
+    url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"])]
+
+    def __str__(self) -> str:
+        return self.text
 
 
 class Transition(models.Model):

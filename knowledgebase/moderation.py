@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from knowledgebase import links, permissions, revisions, search
+from knowledgebase import links, notifications, permissions, revisions, search
 from knowledgebase.models import Entry, EntryLink, Transition
 
 State = Entry.State
@@ -105,9 +105,11 @@ def approve(entry: Entry, *, by, note: str = "") -> Transition:
     _expect_state(entry, State.SUBMITTED, action="approve")
     if entry.published_at is None:
         entry.published_at = timezone.now()
-    return _move(
+    step = _move(
         entry, to=State.PUBLISHED, action="approve", by=by, note=note, fields=("published_at",)
     )
+    _tell_authors(entry, f"“{entry.title}” is published.", note, by)
+    return step
 
 
 def request_changes(entry: Entry, *, by, note: str) -> Transition:
@@ -115,7 +117,9 @@ def request_changes(entry: Entry, *, by, note: str) -> Transition:
     _expect_state(entry, State.SUBMITTED, action="request changes to")
     if not note.strip():
         raise WorkflowError("Tell the authors what to change.")
-    return _move(entry, to=State.CHANGES_REQUESTED, action="request-changes", by=by, note=note)
+    step = _move(entry, to=State.CHANGES_REQUESTED, action="request-changes", by=by, note=note)
+    _tell_authors(entry, f"A moderator asked for changes to “{entry.title}”.", note, by)
+    return step
 
 
 def reject(entry: Entry, *, by, note: str) -> Transition:
@@ -123,7 +127,16 @@ def reject(entry: Entry, *, by, note: str) -> Transition:
     _expect_state(entry, State.SUBMITTED, action="reject")
     if not note.strip():
         raise WorkflowError("Give the authors a reason for the rejection.")
-    return _move(entry, to=State.REJECTED, action="reject", by=by, note=note)
+    step = _move(entry, to=State.REJECTED, action="reject", by=by, note=note)
+    _tell_authors(entry, f"“{entry.title}” was not accepted.", note, by)
+    return step
+
+
+def _tell_authors(entry: Entry, text: str, note: str, by) -> None:
+    """A review decision, with the moderator's note, for the authors."""
+    if note.strip():
+        text = f"{text} Note: {note.strip()}"
+    notifications.notify_authors(entry, text=text[:300], actor=by)
 
 
 def archive(entry: Entry, *, by, note: str = "") -> Transition:

@@ -94,3 +94,19 @@ def can_moderate(user) -> bool:
 def can_see_history(user, entry) -> bool:
     """The workflow log and review notes are for the authors and moderators."""
     return is_moderator(user) or (is_staff_member(user) and is_author(user, entry))
+
+
+def can_record_adoption(user, entry) -> bool:
+    """Staff record what their own agency did with a published practice of another agency."""
+    agency = home_agency(user)
+    if agency is None or entry.state != "published" or not can_view(user, entry):
+        return False
+    return agency.pk != entry.lead_agency_id
+
+
+def can_remove_adoption(user, adoption) -> bool:
+    """Somebody of the adopting agency, or a moderator."""
+    if is_moderator(user):
+        return True
+    agency = home_agency(user)
+    return agency is not None and agency.pk == adoption.agency_id

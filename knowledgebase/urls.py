@@ -1,6 +1,7 @@
 from django.urls import path
 
 from knowledgebase.views import (
+    adoptions,
     agencies,
     analytics,
     collections,
@@ -36,7 +37,16 @@ urlpatterns = [
         revisions.revert,
         name="entry-revert",
     ),
+    path("entries/<slug:slug>/adoptions/", adoptions.adoption_record, name="adoption-record"),
+    path(
+        "entries/<slug:slug>/adoptions/<int:adoption_id>/remove/",
+        adoptions.adoption_remove,
+        name="adoption-remove",
+    ),
     path("me/entries/", entries.my_entries, name="my-entries"),
+    path("me/notifications/", adoptions.notification_list, name="notifications"),
+    path("me/notifications/read/", adoptions.notifications_read, name="notifications-read"),
+    path("teams/", adoptions.teams, name="teams"),
     path("moderation/", moderation.review_queue, name="review-queue"),
     # Before moderation/<slug>/, which would take these names for an entry's slug.
     path("moderation/knowledge-gaps/", analytics.knowledge_gaps, name="knowledge-gaps"),

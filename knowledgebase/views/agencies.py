@@ -1,6 +1,7 @@
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, render
 
+from knowledgebase import adoptions
 from knowledgebase.models import Agency, Entry
 from knowledgebase.views.common import page_of
 
@@ -43,6 +44,8 @@ def agency_detail(request, slug):
             "page": page_of(request, led),
             "contributed": contributed[:20],
             "partners": partners,
+            "adopted_from": adoptions.of_agency_practices(agency, visible)[:30],
+            "adopted": adoptions.by_agency(agency, visible)[:30],
             "children": agency.children.order_by("name"),
         },
     )

@@ -8,8 +8,15 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from knowledgebase import links, moderation, permissions, revisions, search
-from knowledgebase.forms import EntryForm, LinkForm, OutcomeMetricFormSet, unique_slug
+from knowledgebase import adoptions, links, moderation, permissions, revisions, search
+from knowledgebase.forms import (
+    AdoptionForm,
+    AdoptionMetricFormSet,
+    EntryForm,
+    LinkForm,
+    OutcomeMetricFormSet,
+    unique_slug,
+)
 from knowledgebase.models import Agency, Channel, Entry, EntryLink, OldSlug, Transition
 from knowledgebase.outlines import OUTLINES
 from knowledgebase.views.common import (
@@ -92,6 +99,12 @@ def entry_detail(request, slug):
             return redirect_to_login(request.get_full_path())
         raise Http404("No such entry.")
 
+    return render(request, "knowledgebase/entry_detail.html", entry_page_context(request, entry))
+
+
+def entry_page_context(request, entry, *, adoption_form=None, adoption_metrics=None) -> dict:
+    """Everything the entry page shows; the adoption view re-shows it with its bound form."""
+    user = request.user
     visible = Entry.objects.visible_to(user)
     links_out = (
         EntryLink.objects.filter(source=entry, target__in=visible)
@@ -110,24 +123,31 @@ def entry_detail(request, slug):
     superseded_by = entry.superseded_by
     if superseded_by and not permissions.can_view(user, superseded_by):
         superseded_by = None
-    return render(
-        request,
-        "knowledgebase/entry_detail.html",
-        {
-            "entry": entry,
-            "superseded_by": superseded_by,
-            "links_out": links_out,
-            "links_in": links_in,
-            "backlinks": links.grouped_backlinks(links_in),
-            "link_form": LinkForm(source=entry, user=user) if can_edit else None,
-            "related": _related(entry, user, links_out, links_in),
-            "history": history,
-            "can_edit": can_edit,
-            "can_submit": permissions.can_submit(user, entry),
-            "can_withdraw": permissions.can_withdraw(user, entry),
-            "can_moderate": permissions.can_moderate(user),
-        },
-    )
+    entry_adoptions = list(adoptions.for_entry(entry))
+    if adoption_form is None and permissions.can_record_adoption(user, entry):
+        agency = permissions.home_agency(user)
+        mine = next((a for a in entry_adoptions if a.agency_id == agency.pk), None)
+        adoption_form = AdoptionForm(instance=mine)
+        adoption_metrics = AdoptionMetricFormSet(instance=mine, prefix="metrics")
+    return {
+        "entry": entry,
+        "superseded_by": superseded_by,
+        "links_out": links_out,
+        "links_in": links_in,
+        "backlinks": links.grouped_backlinks(links_in),
+        "link_form": LinkForm(source=entry, user=user) if can_edit else None,
+        "adoptions": entry_adoptions,
+        "adopting": sum(1 for a in entry_adoptions if a.status != "dropped"),
+        "adoption_form": adoption_form,
+        "adoption_metrics": adoption_metrics,
+        "home_agency": permissions.home_agency(user),
+        "related": _related(entry, user, links_out, links_in),
+        "history": history,
+        "can_edit": can_edit,
+        "can_submit": permissions.can_submit(user, entry),
+        "can_withdraw": permissions.can_withdraw(user, entry),
+        "can_moderate": permissions.can_moderate(user),
+    }
 
 
 def _to_new_address(request, entry):
