@@ -275,3 +275,25 @@ class LinkForm(forms.Form):
         if found is None:
             raise forms.ValidationError(f"No published entry is called “{text}”.")
         return found
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(
+        label="Your comment",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4, "maxlength": 5000}),
+        help_text="Markdown. Be kind and specific: what worked for you, what did not.",
+    )
+
+
+class HideCommentForm(forms.Form):
+    reason = forms.CharField(label="Why hide it", max_length=300)
+
+
+class AskContactForm(forms.Form):
+    question = forms.CharField(
+        label="Your question",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": 2000}),
+        help_text="Sent by email to the contact, with your address to reply to.",
+    )

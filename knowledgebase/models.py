@@ -379,6 +379,51 @@ class AdoptionMetric(Measurement):
         pass
 
 
+class Vote(models.Model):
+    """ "Was this helpful?": one answer per person and entry, which they may change."""
+
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="votes")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    helpful = models.BooleanField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["entry", "user"], name="one_vote_per_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user} found {self.entry} {'helpful' if self.helpful else 'not helpful'}"
+
+
+class Comment(models.Model):
+    """A reader's comment (markdown, rendered once through the sanitizing renderer)."""
+
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="comments"
+    )
+    body = models.TextField(max_length=5000)
+    body_html = models.TextField(editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    hidden_at = models.DateTimeField(null=True, blank=True)
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    hidden_reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Comment by {self.author} on {self.entry}"
+
+    def save(self, *args, **kwargs):
+        from knowledgebase.markdown import render_markdown
+
+        self.body = self.body.replace("\x00", "")  # PostgreSQL refuses NUL in text
+        self.body_html = render_markdown(self.body)
+        super().save(*args, **kwargs)
+
+
 class Notification(models.Model):
     """Something an author should know: shown in the site and sent by email."""
 

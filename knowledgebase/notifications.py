@@ -5,7 +5,7 @@ import logging
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import transaction
 
 from knowledgebase.models import Entry, Notification
@@ -35,10 +35,19 @@ def _email(addresses: list[str], text: str, url: str) -> None:
     link = f"{settings.KB_SITE_URL.rstrip('/')}{url}" if url else settings.KB_SITE_URL
     body = f"{text}\n\n{link}\n\nYou receive this because you are an author on Commons."
     for address in addresses:  # one message each: authors do not see each other's addresses
-        try:
-            send_mail(f"Commons: {text[:120]}", body, None, [address])
-        except Exception:  # noqa: BLE001 — a mail server fault must not fail the request
-            logger.exception("Could not send a notification email to %s", address)
+        _send(EmailMessage(f"Commons: {text[:120]}", body, to=[address]))
+
+
+def _send(message: EmailMessage) -> None:
+    try:
+        message.send()
+    except Exception:  # noqa: BLE001 — a mail server fault must not fail the request
+        logger.exception("Could not send an email to %s", ", ".join(message.to))
+
+
+def send_after_commit(message: EmailMessage) -> None:
+    """Send once the database has kept what the message is about; failures are logged."""
+    transaction.on_commit(lambda: _send(message))
 
 
 def notify_authors(entry: Entry, *, text: str, actor=None, url: str = "") -> list:

@@ -110,3 +110,18 @@ def can_remove_adoption(user, adoption) -> bool:
         return True
     agency = home_agency(user)
     return agency is not None and agency.pk == adoption.agency_id
+
+
+def can_give_feedback(user, entry) -> bool:
+    """Votes, comments and questions: signed-in public servants, on published entries."""
+    return is_staff_member(user) and entry.state == "published" and can_view(user, entry)
+
+
+def can_ask_contact(user, entry) -> bool:
+    contact = entry.contact
+    return (
+        can_give_feedback(user, entry)
+        and contact is not None
+        and contact.is_active
+        and contact.pk != user.pk
+    )

@@ -20,7 +20,7 @@ from tests.conftest import make_agency, make_entry, make_user
 # Each page's budget holds for a handful of entries and for many: no N+1.
 LIST_QUERIES = 15  # the agency page: entries, partners, adoptions both ways
 HOME_QUERIES = 15  # featured, recent, collections, popular topics, agencies, total
-DETAIL_QUERIES = 20
+DETAIL_QUERIES = 30  # links both ways, related, adoptions, comments, votes, history
 
 
 @pytest.fixture

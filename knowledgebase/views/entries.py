@@ -8,11 +8,14 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from knowledgebase import adoptions, links, moderation, permissions, revisions, search
+from knowledgebase import adoptions, feedback, links, moderation, permissions, revisions, search
 from knowledgebase.forms import (
     AdoptionForm,
     AdoptionMetricFormSet,
+    AskContactForm,
+    CommentForm,
     EntryForm,
+    HideCommentForm,
     LinkForm,
     OutcomeMetricFormSet,
     unique_slug,
@@ -102,8 +105,11 @@ def entry_detail(request, slug):
     return render(request, "knowledgebase/entry_detail.html", entry_page_context(request, entry))
 
 
-def entry_page_context(request, entry, *, adoption_form=None, adoption_metrics=None) -> dict:
-    """Everything the entry page shows; the adoption view re-shows it with its bound form."""
+def entry_page_context(
+    request, entry, *, adoption_form=None, adoption_metrics=None, **bound_forms
+) -> dict:
+    """Everything the entry page shows; the views of its forms (adoption, comment, question)
+    re-show it with their bound form and its errors."""
     user = request.user
     visible = Entry.objects.visible_to(user)
     links_out = (
@@ -129,7 +135,21 @@ def entry_page_context(request, entry, *, adoption_form=None, adoption_metrics=N
         mine = next((a for a in entry_adoptions if a.agency_id == agency.pk), None)
         adoption_form = AdoptionForm(instance=mine)
         adoption_metrics = AdoptionMetricFormSet(instance=mine, prefix="metrics")
+    can_feedback = permissions.can_give_feedback(user, entry)
+    comments = entry.comments.select_related("author__profile__agency", "hidden_by")
+    my_vote = entry.votes.filter(user=user).first() if can_feedback else None
+    forms = {
+        "comment_form": CommentForm() if can_feedback else None,
+        "ask_form": AskContactForm() if permissions.can_ask_contact(user, entry) else None,
+        **bound_forms,
+    }
     return {
+        **forms,
+        "comments": comments,
+        "votes": feedback.tally(entry) if entry.is_published else None,
+        "my_vote": my_vote,
+        "can_feedback": can_feedback,
+        "hide_form": HideCommentForm() if permissions.can_moderate(user) else None,
         "entry": entry,
         "superseded_by": superseded_by,
         "links_out": links_out,
