@@ -114,7 +114,7 @@ class EntryQuerySet(models.QuerySet):
         """What an entry card shows, without a query per card."""
         # Into a plain list (Entry.topics): prefetching into taggit's manager builds a
         # queryset per entry, which cost more than the query itself on a results page.
-        return self.select_related("lead_agency").prefetch_related(
+        return self.select_related("lead_agency", "superseded_by").prefetch_related(
             Prefetch("tags", to_attr="_card_tags")
         )
 
@@ -207,6 +207,7 @@ class Entry(models.Model):
     review_by = models.DateField(
         null=True, blank=True, help_text="After this date the entry is marked as due a review."
     )
+    review_reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
     state = models.CharField(max_length=20, choices=State.choices, default=State.DRAFT)
     superseded_by = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="supersedes"

@@ -10,6 +10,7 @@ from knowledgebase.views import (
     home,
     links,
     moderation,
+    people,
     revisions,
     search,
     tags,
@@ -56,10 +57,12 @@ urlpatterns = [
     path("me/notifications/", adoptions.notification_list, name="notifications"),
     path("me/notifications/read/", adoptions.notifications_read, name="notifications-read"),
     path("teams/", adoptions.teams, name="teams"),
+    path("people/<str:username>/", people.person_detail, name="person-detail"),
     path("moderation/", moderation.review_queue, name="review-queue"),
     # Before moderation/<slug>/, which would take these names for an entry's slug.
     path("moderation/knowledge-gaps/", analytics.knowledge_gaps, name="knowledge-gaps"),
     path("moderation/broken-links/", links.broken_links, name="broken-links"),
+    path("moderation/overdue-reviews/", moderation.overdue_reviews, name="overdue-reviews"),
     path("moderation/<slug:slug>/", moderation.review, name="review"),
     path("entries/<slug:slug>/approve/", moderation.approve, name="entry-approve"),
     path(

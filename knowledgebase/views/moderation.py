@@ -6,10 +6,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-from knowledgebase import moderation
+from knowledgebase import freshness, moderation
 from knowledgebase.forms import FeatureForm, ReviewNoteForm, SupersedeForm
 from knowledgebase.models import Entry, Transition
-from knowledgebase.views.common import require_moderator
+from knowledgebase.views.common import page_of, require_moderator
 
 
 def review_queue(request):
@@ -165,4 +165,14 @@ def supersede(request, slug):
         moderation.mark_superseded,
         "Marked “{title}” as superseded.",
         form_class=SupersedeForm,
+    )
+
+
+def overdue_reviews(request):
+    if (denied := require_moderator(request)) is not None:
+        return denied
+    return render(
+        request,
+        "knowledgebase/overdue_reviews.html",
+        {"page": page_of(request, freshness.overdue(), per_page=50)},
     )
