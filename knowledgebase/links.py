@@ -4,8 +4,9 @@ reverse side shown on the target ("Builds on this"), and the broken-link report.
 import re
 
 from django.db import transaction
+from django.db.models import Q
 
-from knowledgebase.markdown import WIKI_LINK
+from knowledgebase.markdown import WIKI_LINK, render_markdown
 from knowledgebase.models import Entry, EntryLink, OldSlug
 
 # How the target of a link names it, grouped on its page.
@@ -52,6 +53,22 @@ def record_slug_change(entry: Entry, old_slug: str) -> None:
         return
     OldSlug.objects.filter(slug=entry.slug).delete()  # renamed back to an earlier address
     OldSlug.objects.update_or_create(slug=old_slug, defaults={"entry": entry})
+
+
+def refresh_wiki_html(target: Entry) -> int:
+    """Re-render the entries whose wiki links name this one, after its title, address or
+    state changed (their HTML is stored, rendered once). Returns how many."""
+    slugs = [target.slug, *target.old_slugs.values_list("slug", flat=True)]
+    naming = Q()
+    for slug in slugs:
+        naming |= Q(body__contains=f"[[{slug}]]") | Q(body__contains=f"[[{slug}|")
+    sources = Entry.objects.filter(naming).exclude(pk=target.pk).only("pk", "body")
+    count = 0
+    for source in sources:
+        # A plain update: the linking entry itself did not change (no new version, no index).
+        Entry.objects.filter(pk=source.pk).update(body_html=render_markdown(source.body))
+        count += 1
+    return count
 
 
 def add_link(source: Entry, target: Entry, *, kind: str, note: str = "", by) -> EntryLink:

@@ -188,7 +188,9 @@ class _WikiLinkProcessor(InlineProcessor):
     def handleMatch(self, m: re.Match, data: str):  # noqa: N802 (library API)
         slug, label = m.group(1), (m.group(2) or "").strip()
         target = self.target(slug)
-        if target is None:
+        if target is None or target.state not in ("published", "archived"):
+            # A draft or an entry in review is nobody's to link to yet: shown as missing
+            # until it is published (publishing re-renders the entries that name it).
             element = etree.Element("span", {"class": "wiki-missing"})
             element.text = AtomicString(label or slug)
             element.set("title", f"No entry “{slug}” yet")

@@ -73,6 +73,8 @@ def _move(
     )
     if index:
         schedule_index(entry)
+        if State.PUBLISHED in (from_state, to):  # wiki links to it change how they show
+            links.refresh_wiki_html(entry)
     return step
 
 
@@ -237,6 +239,7 @@ def record_edit(entry: Entry, *, by, summary: str = "") -> None:
     """A saved edit: a new revision, and the wiki links and the index kept in step."""
     _require(permissions.can_edit(by, entry), "You cannot edit this entry.")
     links.record_wiki_links(entry, by=by)
+    links.refresh_wiki_html(entry)  # its title (or address) as other entries show it
     revisions.record(entry, by=by, summary=summary)
     schedule_index(entry)
 

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from knowledgebase import links
+from knowledgebase import links, moderation
 from knowledgebase.models import Entry, EntryLink
 from tests.conftest import make_entry
 from tests.test_permissions import entry_form_data
@@ -357,3 +357,86 @@ def test_a_new_entry_has_no_address_field(as_user, alice):
     page = as_user(alice).get(reverse("kb:entry-create")).content.decode()
 
     assert 'name="slug"' not in page
+
+
+def test_wiki_link_to_a_draft_shows_missing_until_it_is_published(alice, mona):
+    target = make_entry(author=alice, slug="coming-soon", title="Coming soon", state="submitted")
+    source = make_entry(body="See [[coming-soon]].")
+    assert "wiki-missing" in source.body_html and "Coming soon" not in source.body_html
+
+    moderation.approve(target, by=mona)
+
+    source.refresh_from_db()
+    assert "wiki-missing" not in source.body_html
+    assert 'href="/entries/coming-soon/" rel="noopener noreferrer">Coming soon</a>' in (
+        source.body_html
+    )
+
+
+def test_renaming_a_title_updates_how_wiki_links_show_it(as_user, alice):
+    target = make_entry(author=alice, slug="surveys", title="Surveys")
+    source = make_entry(body="See [[surveys]].")
+
+    as_user(alice).post(
+        reverse("kb:entry-edit", args=[target.slug]),
+        entry_form_data(target, title="Measuring satisfaction"),
+    )
+
+    source.refresh_from_db()
+    assert "Measuring satisfaction" in source.body_html
+
+
+def test_the_editor_adds_and_removes_links_with_the_save(as_user, alice):
+    entry = make_entry(author=alice, slug="pilot")
+    make_entry(slug="playbook", title="Assistant playbook")
+    old = EntryLink.objects.create(source=entry, target=make_entry(), kind="related")
+    url = reverse("kb:entry-edit", args=[entry.slug])
+    client = as_user(alice)
+    assert 'name="link-target"' in client.get(url).content.decode()
+
+    response = client.post(
+        url,
+        {
+            **entry_form_data(entry, title="Pilot, revised"),
+            "link-target": "Assistant playbook",
+            "link-kind": "adapted-from",
+            "link-note": "Their scripts",
+            "remove_link": [str(old.pk)],
+        },
+    )
+
+    assert response.status_code == 302
+    assert Entry.objects.get(pk=entry.pk).title == "Pilot, revised"
+    link = EntryLink.objects.get(source=entry)
+    assert (link.target.slug, link.kind, link.note) == ("playbook", "adapted-from", "Their scripts")
+
+
+def test_a_bad_link_in_the_editor_keeps_everything_typed(as_user, alice):
+    entry = make_entry(author=alice, title="Pilot")
+    url = reverse("kb:entry-edit", args=[entry.slug])
+
+    response = as_user(alice).post(
+        url,
+        {
+            **entry_form_data(entry, body="My long unsaved text."),
+            "link-target": "no such thing",
+            "link-kind": "related",
+        },
+    )
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "No published entry is called" in page
+    assert "My long unsaved text." in page and 'value="no such thing"' in page
+    assert Entry.objects.get(pk=entry.pk).body != "My long unsaved text."
+
+
+def test_an_editor_save_without_link_fields_shows_no_link_error(as_user, alice):
+    entry = make_entry(author=alice)
+
+    response = as_user(alice).post(
+        reverse("kb:entry-edit", args=[entry.slug]), entry_form_data(entry, title="")
+    )
+
+    assert response.status_code == 400
+    assert "No published entry is called" not in response.content.decode()

@@ -238,6 +238,13 @@ def _editor(request, form, metrics, entry=None, *, conflict: Entry | None = None
     context = {"form": form, "metrics": metrics, "entry": entry, "outlines": OUTLINES}
     status = 400 if request.method == "POST" else 200
     if entry is not None:
+        context["link_form"] = _link_form(request, entry)
+        context["links_out"] = (
+            EntryLink.objects.filter(source=entry)
+            .select_related("target")
+            .order_by("kind", "target__title")
+        )
+        context["removing"] = request.POST.getlist("remove_link")
         # Re-shown after a mistake: still the version they started from.
         context["base_version"] = request.POST.get("base_version") or entry.version
     if conflict is not None:
@@ -295,18 +302,44 @@ def entry_edit(request, slug):
     if request.method == "POST":
         form = EntryForm(request.POST, instance=entry)
         metrics = OutcomeMetricFormSet(request.POST, instance=entry, prefix="outcomes")
-        if form.is_valid() and metrics.is_valid():
+        link_form = _link_form(request, entry)
+        links_ok = not link_form.is_bound or link_form.is_valid()
+        if form.is_valid() and metrics.is_valid() and links_ok:
             try:
                 entry = _save_entry(request, form, metrics, creating=False)
             except EditConflict as conflict:
                 messages.error(request, "Somebody saved this entry while you were editing it.")
                 return _editor(request, form, metrics, entry, conflict=conflict.current)
+            _save_links(request, entry, link_form if link_form.is_bound else None)
             messages.success(request, "Your changes are saved.")
             return redirect(entry)
         messages.error(request, "Please correct the errors below.")
         return _editor(request, form, metrics, entry)
     form = EntryForm(instance=entry)
     return _editor(request, form, OutcomeMetricFormSet(instance=entry, prefix="outcomes"), entry)
+
+
+def _link_form(request, entry) -> LinkForm:
+    """The editor's "add a link" fields: bound only when something was typed in them."""
+    adding = request.method == "POST" and request.POST.get("link-target", "").strip()
+    return LinkForm(
+        request.POST if adding else None, prefix="link", source=entry, user=request.user
+    )
+
+
+def _save_links(request, entry, link_form: LinkForm | None) -> None:
+    """The links part of the editor: one link to add, any number to remove."""
+    removing = [pk for pk in request.POST.getlist("remove_link") if pk.isdigit()]
+    if removing:
+        EntryLink.objects.filter(source=entry, pk__in=removing).delete()
+    if link_form is not None:
+        data = link_form.cleaned_data
+        try:
+            links.add_link(
+                entry, data["target"], kind=data["kind"], note=data["note"], by=request.user
+            )
+        except links.LinkError as error:
+            messages.error(request, str(error))
 
 
 @require_POST
