@@ -577,3 +577,15 @@ def test_saves_merge_small_segments_by_tier_and_nothing_is_lost(db, monkeypatch)
     assert all(tiers.count(tier) < 3 for tier in set(tiers)), sizes
     assert find("revised").count == 12
     assert search.check().ok
+
+
+def test_an_agency_both_lead_and_contributor_counts_once_in_both_backends(db, gsa, va):
+    both = make_entry(title="Forms one", lead_agency=gsa)
+    both.contributing_agencies.add(gsa, va)
+    make_entry(title="Forms two", lead_agency=va)
+    search.rebuild()
+
+    expected = {"va": 2, "gsa": 1}
+
+    assert facet_counts(Entry.objects.all())["agency"] == expected
+    assert find("forms").facets["agency"] == expected

@@ -44,8 +44,16 @@ def facet_counts(qs) -> dict[str, dict[str, int]]:
         return {str(value): n for value, n in rows if value not in ("", None)}
 
     agencies = count("lead_agency__slug")
-    for slug, n in count("contributing_agencies__slug").items():
-        agencies[slug] = agencies.get(slug, 0) + n
+    # An agency listed as both lead and contributor counts once for the entry.
+    not_lead = Q(lead_agency__isnull=True) | ~Q(lead_agency=F("contributing_agencies"))
+    contributed = (
+        base.exclude(contributing_agencies__isnull=True)
+        .values_list("contributing_agencies__slug")
+        .annotate(n=Count("pk", distinct=True, filter=not_lead))
+    )
+    for slug, n in contributed:
+        if n:
+            agencies[slug] = agencies.get(slug, 0) + n
     years = (
         base.exclude(published_at__isnull=True)
         .annotate(y=ExtractYear("published_at"))
