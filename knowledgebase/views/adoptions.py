@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from knowledgebase import adoptions, permissions
 from knowledgebase.forms import AdoptionForm, AdoptionMetricFormSet
 from knowledgebase.models import Adoption, Agency, Entry, Notification
-from knowledgebase.views.common import entry_for, page_of, require_staff
+from knowledgebase.views.common import entry_for, page_of, period_from, require_staff
 from knowledgebase.views.entries import entry_page_context
 
 PERIODS = (30, 90, 365)
@@ -87,18 +87,10 @@ def notifications_read(request):
     return redirect("kb:notifications")
 
 
-def _period(value) -> int:
-    try:
-        days = int(value)
-    except (TypeError, ValueError):
-        return 365
-    return days if days in PERIODS else 365
-
-
 def teams(request):
     """Cross-agency teams: the agency pairs that wrote most entries together, and the most
     adopted entries, over a period."""
-    days = _period(request.GET.get("days"))
+    days = period_from(request, PERIODS, 365)
     visible = Entry.objects.visible_to(request.user)
     since = timezone.now() - timedelta(days=days)
     recent = visible.filter(published_at__gte=since).exclude(lead_agency=None)

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from knowledgebase import analytics
-from knowledgebase.views.common import require_moderator
+from knowledgebase.views.common import period_from, require_moderator
 
 PERIODS = (7, 30, 90, 365)
 DEFAULT_PERIOD = 30
@@ -32,18 +32,10 @@ def search_click(request):
     return HttpResponse(status=204)
 
 
-def _period(value: str | None) -> int:
-    try:
-        days = int(value or DEFAULT_PERIOD)
-    except ValueError:
-        return DEFAULT_PERIOD
-    return days if days in PERIODS else DEFAULT_PERIOD
-
-
 def knowledge_gaps(request):
     if (denied := require_moderator(request)) is not None:
         return denied
-    days = _period(request.GET.get("days"))
+    days = period_from(request, PERIODS, DEFAULT_PERIOD)
     now = timezone.now()
     report = analytics.knowledge_gaps(since=now - timedelta(days=days), until=now)
     return render(

@@ -55,3 +55,12 @@ def query_without(request, *names: str) -> str:
     for name in (*names, "page"):
         params.pop(name, None)
     return params.urlencode()
+
+
+def period_from(request, choices: tuple[int, ...], default: int) -> int:
+    """The `days` parameter of a report page, one of its choices (else the default)."""
+    try:
+        days = int(request.GET.get("days") or default)
+    except ValueError:
+        return default
+    return days if days in choices else default

@@ -130,8 +130,8 @@ def entry_page_context(
     if superseded_by and not permissions.can_view(user, superseded_by):
         superseded_by = None
     entry_adoptions = list(adoptions.for_entry(entry))
+    agency = permissions.home_agency(user)
     if adoption_form is None and permissions.can_record_adoption(user, entry):
-        agency = permissions.home_agency(user)
         mine = next((a for a in entry_adoptions if a.agency_id == agency.pk), None)
         adoption_form = AdoptionForm(instance=mine)
         adoption_metrics = AdoptionMetricFormSet(instance=mine, prefix="metrics")
@@ -160,7 +160,7 @@ def entry_page_context(
         "adopting": sum(1 for a in entry_adoptions if a.status != "dropped"),
         "adoption_form": adoption_form,
         "adoption_metrics": adoption_metrics,
-        "home_agency": permissions.home_agency(user),
+        "home_agency": agency,
         "related": _related(entry, user, links_out, links_in),
         "history": history,
         "can_edit": can_edit,
