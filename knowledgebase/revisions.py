@@ -96,7 +96,7 @@ def snapshot(version: Version) -> Snapshot:
     )
 
 
-def _pieces(a: str, b: str, *, by_lines: bool) -> list[tuple[str, str]]:
+def diff_pieces(a: str, b: str, *, by_lines: bool) -> list[tuple[str, str]]:
     """(op, text) pieces that turn a into b: op is "same", "removed", "added" or
     "skipped" (a note in place of a long unchanged stretch of lines)."""
     split = (lambda s: s.splitlines(keepends=True)) if by_lines else (lambda s: s.split(" "))
@@ -135,13 +135,13 @@ def compare(old: Snapshot, new: Snapshot) -> list[dict]:
     ]:
         a, b = old.fields.get(name) or "", new.fields.get(name) or ""
         if a != b:
-            rows.append({"label": label, "pieces": _pieces(a, b, by_lines=by_lines)})
+            rows.append({"label": label, "pieces": diff_pieces(a, b, by_lines=by_lines)})
     for label, a, b in [
         ("Topics", ", ".join(old.topics), ", ".join(new.topics)),
         ("Outcomes", "\n".join(old.metric_lines), "\n".join(new.metric_lines)),
     ]:
         if a != b:
-            rows.append({"label": label, "pieces": _pieces(a + "\n", b + "\n", by_lines=True)})
+            rows.append({"label": label, "pieces": diff_pieces(a + "\n", b + "\n", by_lines=True)})
     for name in CONTENT_FIELDS:
         if name in ("title", "summary", "body"):
             continue

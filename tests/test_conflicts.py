@@ -38,6 +38,7 @@ def test_the_second_save_from_the_same_version_gets_the_conflict_page(client, al
     page = refused.content.decode()
     assert "Somebody saved this entry while you were editing it" in page
     assert "Alice&#x27;s rewrite." in page and "Mona&#x27;s fix." in page
+    assert "<del>Mona&#x27;s fix.</del><ins>Alice&#x27;s rewrite.</ins>" in page
     assert Entry.objects.get(pk=entry.pk).body == "Mona's fix."
 
     # Alice merges and saves on top of Mona's version, which the conflict page carries.

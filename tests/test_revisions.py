@@ -179,7 +179,7 @@ def test_long_unchanged_stretches_of_the_body_are_left_out_of_the_diff():
     lines = [f"Line {i}.\n" for i in range(40)]
     changed = lines[:20] + ["A new line.\n"] + lines[20:]
 
-    pieces = revisions._pieces("".join(lines), "".join(changed), by_lines=True)
+    pieces = revisions.diff_pieces("".join(lines), "".join(changed), by_lines=True)
 
     assert ("added", "A new line.\n") in pieces
     assert ("skipped", "… 14 unchanged lines …\n") in pieces

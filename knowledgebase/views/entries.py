@@ -256,6 +256,12 @@ def _editor(request, form, metrics, entry=None, *, conflict: Entry | None = None
                 "label": form.fields[name].label,
                 "yours": form.data.get(name, ""),
                 "theirs": getattr(conflict, name),
+                # From their saved text to yours: what saving yours as it is would change.
+                "changes": revisions.diff_pieces(
+                    getattr(conflict, name),
+                    form.data.get(name, "").replace("\r\n", "\n"),
+                    by_lines=name == "body",
+                ),
             }
             for name in CONFLICT_FIELDS
             if form.data.get(name, "").replace("\r\n", "\n") != getattr(conflict, name)
