@@ -579,7 +579,8 @@ def entry_detail(request, slug: str):
     with transaction.atomic():
         revisions.keep_baseline(entry.pk)
         entry = serializer.save()
-        moderation.record_edit(entry, by=request.user)
+        renamed = bool({"title", "slug"} & serializer.validated_data.keys())
+        moderation.record_edit(entry, by=request.user, renamed=renamed)
     return _detail(request, entry)
 
 

@@ -235,11 +235,14 @@ def publish_imported(
     )
 
 
-def record_edit(entry: Entry, *, by, summary: str = "") -> None:
-    """A saved edit: a new revision, and the wiki links and the index kept in step."""
+def record_edit(entry: Entry, *, by, summary: str = "", renamed: bool = True) -> None:
+    """A saved edit: a new revision, and the wiki links and the index kept in step.
+    renamed=False: the title and address did not change, so the entries whose wiki links
+    name this one need no new HTML (that search over every body is spared)."""
     _require(permissions.can_edit(by, entry), "You cannot edit this entry.")
     links.record_wiki_links(entry, by=by)
-    links.refresh_wiki_html(entry)  # its title (or address) as other entries show it
+    if renamed:
+        links.refresh_wiki_html(entry)  # its title (or address) as other entries show it
     revisions.record(entry, by=by, summary=summary)
     schedule_index(entry)
 

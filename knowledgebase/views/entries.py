@@ -15,7 +15,6 @@ from knowledgebase.forms import (
     AskContactForm,
     CommentForm,
     EntryForm,
-    HideCommentForm,
     LinkForm,
     OutcomeMetricFormSet,
     unique_slug,
@@ -149,7 +148,6 @@ def entry_page_context(
         "votes": feedback.tally(entry) if entry.is_published else None,
         "my_vote": my_vote,
         "can_feedback": can_feedback,
-        "hide_form": HideCommentForm() if permissions.can_moderate(user) else None,
         "entry": entry,
         "superseded_by": superseded_by,
         "links_out": links_out,
@@ -217,7 +215,12 @@ def _save_entry(request, form, metrics, *, creating: bool) -> Entry:
             moderation.record_creation(entry, by=user)
         else:
             links.record_slug_change(entry, old_slug)
-            moderation.record_edit(entry, by=user, summary=form.cleaned_data["change_summary"])
+            moderation.record_edit(
+                entry,
+                by=user,
+                summary=form.cleaned_data["change_summary"],
+                renamed=bool({"title", "slug"} & set(form.changed_data)),
+            )
         if request.POST.get("action") == "submit" and permissions.can_submit(user, entry):
             moderation.submit(entry, by=user)
     return entry
