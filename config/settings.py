@@ -179,3 +179,10 @@ KB_PUBLIC_READ = env_bool("KB_PUBLIC_READ", True)
 KB_SEARCH_BACKEND = os.environ.get("KB_SEARCH_BACKEND", "whoosh")
 KB_INDEX_DIR = Path(os.environ.get("KB_INDEX_DIR", VAR_DIR / "index"))
 KB_BODY_MAX_CHARS = 100_000
+# Search by meaning (pip extra `semantic`): on when installed unless KB_SEMANTIC=0. An
+# agency may supply its own approved model: a directory with model.onnx and tokenizer.json,
+# pinned by their sha256 (the defaults pin the files of the packages the extra installs).
+KB_SEMANTIC = env_bool("KB_SEMANTIC", True)
+KB_EMBEDDING_MODEL_DIR = os.environ.get("KB_EMBEDDING_MODEL_DIR", "")
+KB_EMBEDDING_MODEL_SHA256 = os.environ.get("KB_EMBEDDING_MODEL_SHA256", "")
+KB_EMBEDDING_TOKENIZER_SHA256 = os.environ.get("KB_EMBEDDING_TOKENIZER_SHA256", "")

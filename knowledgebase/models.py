@@ -596,3 +596,20 @@ class SearchLog(models.Model):
 
     def __str__(self) -> str:
         return f"“{self.query}” ({self.result_count} results, {self.created_at:%Y-%m-%d %H:%M})"
+
+
+class Embedding(models.Model):
+    """The meaning vector of a published entry (search by meaning), with the model that
+    made it and a hash of the text it was made from, so it is recomputed only when that
+    text or the model changes."""
+
+    entry = models.OneToOneField(
+        Entry, on_delete=models.CASCADE, primary_key=True, related_name="embedding"
+    )
+    model_id = models.CharField(max_length=100)
+    text_hash = models.CharField(max_length=64)
+    vector = models.BinaryField()  # float32, little-endian
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.model_id} vector of entry {self.entry_id}"

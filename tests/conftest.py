@@ -8,6 +8,7 @@ anonymous is simply the unauthenticated client
 """
 
 import itertools
+import os
 
 import pytest
 from django.contrib.auth.models import Group, User
@@ -25,10 +26,28 @@ def _test_settings(settings, tmp_path):
     settings.KB_INDEX_DIR = tmp_path / "index"
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.KB_PUBLIC_READ = True
+    # Search by meaning is tested where it is asked for (the `meaning` fixture); the rest
+    # of the suite searches by words, as a site without the extra does.
+    settings.KB_SEMANTIC = False
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture
+def meaning(settings):
+    """Search by meaning on, with the real model of the installed `semantic` extra."""
+    from knowledgebase.search import meaning as meaning_module
+
+    if os.environ.get("KB_SEMANTIC") == "0":
+        pytest.skip("search by meaning is not installed (KB_SEMANTIC=0)")
+    settings.KB_SEMANTIC = True
+    meaning_module.forget()
+    # `make test` installs the extra: a model that does not load is a failure, not a skip.
+    assert meaning_module.unavailable() is None, meaning_module.unavailable()
+    yield meaning_module
+    meaning_module.forget()
 
 
 def make_agency(name: str | None = None, **fields) -> Agency:

@@ -7,7 +7,12 @@ Fault policy: when an index backend cannot answer (index missing, locked, unread
 corrupt), the fault is logged and the database backend answers instead, with
 SearchPage.degraded set so the page can say that results may be incomplete. Index writes
 run after the database commit; a failed write is logged and never reaches the request
-(`manage.py check_index --repair` brings the index back in line)."""
+(`manage.py check_index --repair` brings the index back in line).
+
+Search by meaning (search/meaning.py, when installed): modes "hybrid" (the default when
+the model is available: words and meaning fused), "words" and "meaning". Related entries
+and the editor's "similar entries" use the entries' vectors. Without the model every mode
+answers by words, and SearchPage.mode says so."""
 
 import logging
 from collections.abc import Callable
@@ -15,6 +20,7 @@ from functools import cache
 
 from django.conf import settings
 
+from knowledgebase.search import meaning
 from knowledgebase.search.base import FACETS, IndexReport, SearchHit, SearchPage
 from knowledgebase.search.database_backend import DatabaseBackend
 
@@ -28,7 +34,9 @@ __all__ = [
     "index_entry",
     "index_entry_id",
     "index_entries",
+    "meaning",
     "more_like_this",
+    "similar_entries",
     "rebuild",
     "remove_entry",
     "repair",
@@ -39,6 +47,9 @@ __all__ = [
 logger = logging.getLogger(__name__)
 PER_PAGE = 20
 SORTS = ("relevance", "newest")
+MODES = ("hybrid", "words", "meaning")
+# Entries at least this close in meaning count as "similar entries already exist".
+SIMILAR_ENTRY = 0.5
 # More drift than this is repaired by a rebuild rather than entry by entry.
 REPAIR_BY_REBUILD = 500
 
@@ -102,8 +113,10 @@ def index_entry(entry) -> None:
 
 
 def index_entry_id(entry_id: int) -> None:
+    """After a commit that changed an entry: its vector, then its index document."""
     from knowledgebase.models import Entry
 
+    embed_entries([entry_id])
     entry = Entry.objects.published().filter(pk=entry_id).first()
     if entry is None:
         remove_entry(entry_id)
@@ -112,20 +125,49 @@ def index_entry_id(entry_id: int) -> None:
 
 
 def remove_entry(entry_id: int) -> None:
+    embed_entries([entry_id])
     _write(f"remove entry {entry_id}", lambda b: b.remove_entry(entry_id))
 
 
+def embed_entries(entry_ids: list[int]) -> int:
+    """Recompute the vectors of these entries whose text changed (and drop those of
+    entries no longer published); a failure is logged, never raised into the request.
+    Returns the number of vectors computed."""
+    try:
+        return meaning.update(list(entry_ids))
+    except Exception:
+        logger.exception(
+            "Could not compute meaning vectors of entries %s; run `manage.py embed_entries`.",
+            list(entry_ids)[:20],
+        )
+        return 0
+
+
+def default_mode() -> str:
+    return "hybrid" if meaning.unavailable() is None else "words"
+
+
 def search(
-    query: str, filters: dict | None, user, page: int = 1, sort: str = "relevance"
+    query: str,
+    filters: dict | None,
+    user,
+    page: int = 1,
+    sort: str = "relevance",
+    mode: str | None = None,
 ) -> SearchPage:
-    """One page of results; sort is "relevance" or "newest"."""
+    """One page of results; sort is "relevance" or "newest"; mode one of MODES (None: the
+    default). result.mode is the mode that answered: "words" when meaning is unavailable."""
     filters = {k: v for k, v in (filters or {}).items() if k in FACETS and v}
     query, page = query.strip(), max(page, 1)
 
     if sort not in SORTS:
         sort = "relevance"
+    if mode not in MODES:
+        mode = default_mode()
+    elif mode != "words" and meaning.unavailable():
+        mode = "words"
     result, degraded = _read(
-        "search", lambda b: b.search(query, filters, user, page, PER_PAGE, sort=sort)
+        "search", lambda b: b.search(query, filters, user, page, PER_PAGE, sort=sort, mode=mode)
     )
     result.degraded = result.degraded or degraded
     return result
@@ -136,7 +178,64 @@ def suggest(query: str, user) -> list[str]:
 
 
 def more_like_this(entry, user, limit: int = 5) -> list:
+    """Entries related to this one: nearest in meaning when the entry has a vector, else
+    the index's more-like-this (shared distinctive words)."""
+    related = _nearest_entries(user, limit, exclude=entry.pk, entry_id=entry.pk)
+    if related is not None:
+        return related
     return _read("find related entries", lambda b: b.more_like_this(entry, user, limit))[0]
+
+
+def similar_entries(text: str, user, limit: int = 5, exclude: int | None = None) -> list:
+    """Entries close in meaning to a text being written (the editor's "similar entries
+    already exist"), closest first, each with .similarity. Without the model: the best
+    word matches of the text."""
+    text = " ".join(text.split())[:2000]
+    if not text:
+        return []
+    found = _nearest_entries(user, limit, exclude=exclude, text=text, at_least=SIMILAR_ENTRY)
+    if found is not None:
+        return found
+    hits = search(text, {}, user, mode="words").hits
+    return [hit.entry for hit in hits if hit.entry.pk != exclude][:limit]
+
+
+def _nearest_entries(
+    user,
+    limit: int,
+    *,
+    exclude: int | None,
+    entry_id: int | None = None,
+    text: str = "",
+    at_least: float = -1.0,
+) -> list | None:
+    """Visible entries nearest in meaning to an entry's vector or to a text; None when
+    there is no vector to start from (meaning off, or the entry has none yet)."""
+    from knowledgebase.models import Entry
+
+    try:
+        vecs = meaning.vectors()
+        if vecs is None:
+            return None
+        vector = vecs.vector_of(entry_id) if entry_id else meaning.query_vector(text)
+        if vector is None:
+            return None
+        nearest = [
+            (pk, score)
+            for pk, score in vecs.nearest(vector, limit * 4 + 20)
+            if pk != exclude and score >= at_least
+        ]
+    except Exception:
+        logger.exception("Search by meaning failed; using words instead.")
+        return None
+    entries = Entry.objects.visible_to(user).filter(pk__in=[pk for pk, _ in nearest])
+    entries = entries.for_cards().in_bulk()
+    out = []
+    for pk, score in nearest:
+        if pk in entries:
+            entries[pk].similarity = score
+            out.append(entries[pk])
+    return out[:limit]
 
 
 def rebuild(progress: Callable[[int, int], None] | None = None) -> int:

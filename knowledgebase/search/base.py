@@ -12,6 +12,8 @@ class SearchHit:
     entry: object  # knowledgebase.models.Entry, with lead agency and tags loaded
     score: float
     highlight: str  # HTML, the matched words in <mark>, everything else escaped
+    # Found by meaning alone: none of the query's words occur in the entry.
+    by_meaning: bool = False
 
 
 @dataclass
@@ -25,6 +27,8 @@ class SearchPage:
     suggestion: str | None = None
     # True when the answer came from a fallback and may miss entries.
     degraded: bool = False
+    # How the results were found: "hybrid", "words" or "meaning".
+    mode: str = "words"
 
     @property
     def num_pages(self) -> int:
@@ -53,7 +57,9 @@ class IndexReport:
 class SearchBackend(Protocol):
     def index_entries(self, entries) -> None: ...
     def remove_entry(self, entry_id: int) -> None: ...
-    def search(self, query: str, filters: dict, user, page: int, per_page: int) -> SearchPage: ...
+    def search(
+        self, query: str, filters: dict, user, page: int, per_page: int, sort: str, mode: str
+    ) -> SearchPage: ...
     def suggest(self, query: str, user) -> list[str]: ...
     def more_like_this(self, entry, user, limit: int) -> list: ...
     def rebuild(self) -> int: ...

@@ -37,8 +37,10 @@ from whoosh.codec.whoosh3 import W3Codec
 from whoosh.reading import SegmentReader
 
 from knowledgebase import permissions
+from knowledgebase.search import meaning
 from knowledgebase.search.arrays import IndexArrays
 from knowledgebase.search.base import IndexReport, SearchHit, SearchPage
+from knowledgebase.search.text import plain_text
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +63,17 @@ WEIGHTING = scoring.BM25F(B=0.75, K1=1.2)
 # gives 0.649 — a strong push towards "all the words" costs as much as requiring them.
 COORD_POWER = 0.25
 RERANK_POOL = 200  # the top hits that coordination re-orders; deeper pages keep BM25 order
+# Search by meaning: the entries closest to the query (at most MEANING_POOL, at least
+# MIN_SIMILARITY cosine) join the word matches; the two rankings are fused by reciprocal
+# rank with equal weights (the words' top FUSION_DEPTH, RRF_K the usual 60), deeper word
+# matches follow. Measured on the dev queries (`make relevance`): pools of 50 or 100,
+# cut-offs of 0.2 or 0.3, RRF_K 20 or 60, or a weighted sum of normalised BM25 (0.3-0.5)
+# and cosine all land within 0.015 nDCG@10 of each other, so these are round values that
+# were not fitted to those 25 queries.
+MEANING_POOL = 100
+MIN_SIMILARITY = 0.25
+FUSION_DEPTH = 100
+RRF_K = 60
 FEW_RESULTS = 3  # fewer hits than this: offer a did-you-mean even for known words
 HIGHLIGHT_CHARS = 300
 MAX_WORDS = 32  # longer queries are cut: a sentence is plenty to rank with
@@ -102,7 +115,8 @@ FACET_FIELDS = {
 
 def make_schema() -> fields.Schema:
     return fields.Schema(
-        id=fields.NUMERIC(int, bits=64, signed=False, stored=True, unique=True),
+        # A column too: search by meaning maps document numbers to entries with it.
+        id=fields.NUMERIC(int, bits=64, signed=False, stored=True, unique=True, sortable=True),
         stamp=fields.STORED(),  # the entry's updated_at when it was indexed (check_index)
         slug=fields.ID(stored=True),
         title=fields.TEXT(analyzer=STEMMED, stored=True),
@@ -135,27 +149,6 @@ class IndexFault(Exception):
 
 
 # --- text ---------------------------------------------------------------------------------
-
-# Each pattern excludes its own opening character from the repeated part, so a run of
-# 50,000 `[` is scanned once, not once per bracket.
-_MD_RULES = [
-    (re.compile(r"```[^\n]*"), " "),  # fence lines (the code itself is kept)
-    (re.compile(r"!?\[([^\[\]\n]{0,300})\]\([^()\s]{0,2000}(?:\s+\"[^\"\n]{0,300}\")?\)"), r"\1"),
-    (re.compile(r"\[\[([^\[\]|\n]{1,200})\|([^\[\]\n]{1,200})\]\]"), r"\2"),
-    (re.compile(r"\[\[([^\[\]|\n]{1,200})\]\]"), lambda m: m.group(1).replace("-", " ")),
-    (re.compile(r"^\s{0,3}\[[^\[\]\n]{1,200}\]:\s*\S+.*$", re.MULTILINE), " "),  # link refs
-    (re.compile(r"<[^<>\n]{0,500}>"), " "),  # html tags
-    (re.compile(r"\bhttps?://[^\s<>()\[\]]+"), " "),
-    (re.compile(r"[#*_>`|~=]+"), " "),
-]
-
-
-def plain_text(markdown: str) -> str:
-    """The words of a markdown body, without link targets, markup or HTML tags."""
-    text = markdown
-    for pattern, replacement in _MD_RULES:
-        text = pattern.sub(replacement, text)
-    return html.unescape(text)
 
 
 def highlight(text: str, terms: set[str], limit: int = HIGHLIGHT_CHARS) -> str:
@@ -353,7 +346,10 @@ class _Handle:
     def __init__(self, path: str):
         self.path = path
         self.ix = index.open_dir(path)
-        if set(self.ix.schema.names()) != set(SCHEMA.names()):
+        if (
+            set(self.ix.schema.names()) != set(SCHEMA.names())
+            or not self.ix.schema["id"].column_type
+        ):
             raise IndexFault(f"The index at {path} has an older schema; run rebuild_index.")
         self.searcher = self.ix.searcher(weighting=WEIGHTING)
         self.arrays = IndexArrays(path, self.searcher)
@@ -590,7 +586,14 @@ class WhooshBackend:
         return fixed if changed else None
 
     def search(
-        self, query: str, filters: dict, user, page: int, per_page: int, sort: str = "relevance"
+        self,
+        query: str,
+        filters: dict,
+        user,
+        page: int,
+        per_page: int,
+        sort: str = "relevance",
+        mode: str = "words",
     ) -> SearchPage:
         from knowledgebase.models import Entry
 
@@ -603,6 +606,7 @@ class WhooshBackend:
             return result
         q = None
         terms: list[tuple[str, str, float]] = []
+        near = similarity = None  # entries close in meaning (hybrid and meaning modes)
         if text:
             corrected = self._corrected(searcher, text, unknown_only=True)
             if corrected:
@@ -619,6 +623,13 @@ class WhooshBackend:
                 found = np.zeros_like(allowed)
                 found[np.fromiter(searcher.docs_for_query(q), dtype=np.int64)] = True
                 matched = allowed & found
+            # Quoted phrases and operators ask for exact words: hybrid keeps to them.
+            if mode == "meaning" or (mode == "hybrid" and is_any_of_words(q)):
+                near, similarity = self._near(h, allowed, _words_only(text))
+            if near is not None:
+                result.mode = mode
+                words_matched = matched
+                matched = near if mode == "meaning" else matched | near
         else:
             matched = allowed
         result.count = int(np.count_nonzero(matched))
@@ -637,6 +648,12 @@ class WhooshBackend:
             candidates = np.flatnonzero(matched)
             published = h.arrays.column("published")[candidates]
             ranked = [(int(d), 0.0) for d in candidates[np.lexsort((candidates, -published))][:end]]
+        elif near is not None and mode == "meaning":
+            ranked = self._by_similarity(near, similarity)[:end]
+        elif near is not None:
+            depth = max(end, FUSION_DEPTH)
+            by_words = self._ranked(h, terms, scores, having, words_matched, depth)
+            ranked = _fused(by_words, self._by_similarity(near, similarity))[:end]
         else:
             ranked = self._ranked(h, terms, scores, having, matched, end)
         ranked = ranked[(page - 1) * per_page : end]
@@ -653,9 +670,38 @@ class WhooshBackend:
             if entry is not None:
                 summary = stored[docnum].get("summary", entry.summary)
                 result.hits.append(
-                    SearchHit(entry=entry, score=float(score), highlight=highlight(summary, words))
+                    SearchHit(
+                        entry=entry,
+                        score=float(score),
+                        highlight=highlight(summary, words),
+                        by_meaning=near is not None and not scores[docnum] > 0,
+                    )
                 )
         return result
+
+    def _near(self, h: _Handle, allowed: np.ndarray, text: str):
+        """(mask, cosine per document) of the allowed documents closest in meaning to the
+        text, or (None, None) when there are no vectors to compare with."""
+        vecs = meaning.vectors()
+        vector = meaning.query_vector(text) if vecs is not None else None
+        if vector is None:
+            return None, None
+        similarity = np.full(h.arrays.size, -1.0, dtype=np.float32)
+        docs = np.flatnonzero(allowed)
+        if len(docs):
+            similarity[docs] = vecs.similarity(vector, h.arrays.column("id")[docs])
+        candidates = np.flatnonzero(similarity >= MIN_SIMILARITY)
+        if len(candidates) > MEANING_POOL:
+            best = np.argpartition(-similarity[candidates], MEANING_POOL - 1)[:MEANING_POOL]
+            candidates = candidates[best]
+        near = np.zeros(h.arrays.size, dtype=bool)
+        near[candidates] = True
+        return near, similarity
+
+    def _by_similarity(self, near: np.ndarray, similarity: np.ndarray) -> list[tuple[int, float]]:
+        docs = np.flatnonzero(near)
+        order = np.lexsort((docs, -similarity[docs]))
+        return [(int(docs[i]), float(similarity[docs[i]])) for i in order]
 
     def _scores(
         self, h: _Handle, terms: list[tuple[str, str, float]]
@@ -778,6 +824,32 @@ class WhooshBackend:
         ids = [hit["id"] for hit in found if allowed[hit.docnum] and hit["id"] != entry.pk]
         entries = Entry.objects.visible_to(user).filter(pk__in=ids).for_cards().in_bulk()
         return [entries[pk] for pk in ids if pk in entries][:limit]
+
+
+def _words_only(text: str) -> str:
+    """The query as words for the meaning model: no quotes, operators or excluded words."""
+    kept = [
+        piece.strip('"()+')
+        for piece in text.split()
+        if not piece.startswith("-") and piece not in _OPERATORS
+    ]
+    return " ".join(piece for piece in kept if piece)
+
+
+def _fused(
+    by_words: list[tuple[int, float]], by_meaning: list[tuple[int, float]]
+) -> list[tuple[int, float]]:
+    """Reciprocal rank fusion of the word ranking's top FUSION_DEPTH and the meaning
+    ranking, equal weights; the deeper word matches follow in their own order."""
+    fused: dict[int, float] = {}
+    for ranking in (by_words[:FUSION_DEPTH], by_meaning):
+        for rank, (docnum, _) in enumerate(ranking):
+            fused[docnum] = fused.get(docnum, 0.0) + 1.0 / (RRF_K + rank + 1)
+    # Equal fused scores: the better word rank first (a word match is easier to trust).
+    word_rank = {docnum: rank for rank, (docnum, _) in enumerate(by_words)}
+    top = sorted(fused, key=lambda d: (-fused[d], word_rank.get(d, len(by_words)), d))
+    rest = [(d, score) for d, score in by_words[FUSION_DEPTH:] if d not in fused]
+    return [(d, fused[d]) for d in top] + rest
 
 
 def _merge_tiers(writer, segments: list) -> list:
