@@ -84,6 +84,13 @@ class SearchQuerySerializer(FiltersSerializer):
         "Empty: browse everything visible, newest first.",
     )
     sort = serializers.ChoiceField(choices=search.SORTS, required=False, default="relevance")
+    mode = serializers.ChoiceField(
+        choices=search.MODES,
+        required=False,
+        help_text="hybrid: words and meaning fused (the default where search by meaning is "
+        "installed); words: the words only; meaning: closeness in meaning only. Where "
+        "meaning is unavailable every mode answers by words (see `mode` in the answer).",
+    )
     page = serializers.IntegerField(
         required=False, default=1, min_value=1, max_value=MAX_SEARCH_PAGE
     )
@@ -142,6 +149,7 @@ class SearchPageSerializer(serializers.Serializer):
     degraded = serializers.BooleanField(
         help_text="True when the index could not answer and results may be incomplete."
     )
+    mode = serializers.CharField(help_text="How the results were found: hybrid, words, meaning.")
 
     @extend_schema_field(FacetsSerializer)
     def get_facets(self, result) -> dict:
@@ -168,7 +176,12 @@ def search_entries(request):
     filters = params.filters()
     page = params.validated_data["page"]
     result = search.search(
-        query, filters, request.user, page=page, sort=params.validated_data["sort"]
+        query,
+        filters,
+        request.user,
+        page=page,
+        sort=params.validated_data["sort"],
+        mode=params.validated_data.get("mode"),
     )
     if page == 1:
         analytics.log_search(

@@ -63,6 +63,7 @@ urlpatterns = [
     path("moderation/knowledge-gaps/", analytics.knowledge_gaps, name="knowledge-gaps"),
     path("moderation/broken-links/", links.broken_links, name="broken-links"),
     path("moderation/overdue-reviews/", moderation.overdue_reviews, name="overdue-reviews"),
+    path("moderation/search-status/", moderation.search_status, name="search-status"),
     path("moderation/<slug:slug>/", moderation.review, name="review"),
     path("entries/<slug:slug>/approve/", moderation.approve, name="entry-approve"),
     path(

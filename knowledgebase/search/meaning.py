@@ -261,13 +261,18 @@ def query_vector(text: str) -> np.ndarray | None:
     return vector
 
 
-def _stale(entries, model_id: str) -> list[tuple[object, str, str]]:
-    """(entry, text, hash) of the entries whose vector is missing or out of date."""
+def _stale(entries, model_id: str, force: bool = False) -> list[tuple[object, str, str]]:
+    """(entry, text, hash) of the entries whose vector is missing or out of date (all of
+    them when forced)."""
     from knowledgebase.models import Embedding
 
-    known = dict(
-        Embedding.objects.filter(entry__in=[e.pk for e in entries], model_id=model_id).values_list(
-            "entry_id", "text_hash"
+    known = (
+        {}
+        if force
+        else dict(
+            Embedding.objects.filter(
+                entry__in=[e.pk for e in entries], model_id=model_id
+            ).values_list("entry_id", "text_hash")
         )
     )
     out = []
@@ -279,10 +284,10 @@ def _stale(entries, model_id: str) -> list[tuple[object, str, str]]:
     return out
 
 
-def update(entry_ids: list[int]) -> int:
+def update(entry_ids: list[int], force: bool = False) -> int:
     """Bring the vectors of these entries in line: published entries whose text (or the
-    model) changed get a new vector, entries no longer published lose theirs. Returns the
-    number of vectors computed."""
+    model) changed get a new vector (all of them when forced), entries no longer published
+    lose theirs. Returns the number of vectors computed."""
     from knowledgebase.models import Embedding, Entry
 
     found = model()
@@ -297,7 +302,7 @@ def update(entry_ids: list[int]) -> int:
     gone = set(entry_ids) - {e.pk for e in published}
     if gone:
         Embedding.objects.filter(entry__in=gone).delete()
-    todo = _stale(published, found.model_id)
+    todo = _stale(published, found.model_id, force)
     if todo:
         vectors = found.embed([text for _, text, _ in todo])
         for (entry, _, digest), vector in zip(todo, vectors, strict=True):
@@ -312,6 +317,19 @@ def update(entry_ids: list[int]) -> int:
     if todo or gone:
         _vectors.touch()
     return len(todo)
+
+
+def update_in_batches(
+    entry_ids: list[int], *, force: bool = False, batch: int = 64, progress=None
+) -> int:
+    """update() a batch at a time, each batch saved before the next starts (an interrupted
+    run keeps what it finished); progress(done, total) after each batch."""
+    computed = 0
+    for start in range(0, len(entry_ids), batch):
+        computed += update(entry_ids[start : start + batch], force=force)
+        if progress is not None:
+            progress(min(start + batch, len(entry_ids)), len(entry_ids))
+    return computed
 
 
 @dataclass
@@ -352,6 +370,21 @@ def check() -> VectorReport:
             report.stale.append(entry.pk)
     report.extra = sorted(rows.keys() - published)
     return report
+
+
+def counts() -> dict:
+    """Cheap figures for the status page: published entries, and how many of them have a
+    vector of the current model (stale texts need check(): it reads every entry)."""
+    from knowledgebase.models import Embedding, Entry
+
+    found = model()
+    published = Entry.objects.published()
+    with_vector = Embedding.objects.filter(entry__in=published.values("pk"))
+    return {
+        "published": published.count(),
+        "current": with_vector.filter(model_id=found.model_id).count() if found else 0,
+        "other_model": with_vector.exclude(model_id=found.model_id).count() if found else 0,
+    }
 
 
 # --- the vectors of one process -----------------------------------------------------------

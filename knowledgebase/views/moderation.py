@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-from knowledgebase import freshness, moderation
+from knowledgebase import freshness, moderation, search
 from knowledgebase.forms import FeatureForm, ReviewNoteForm, SupersedeForm
 from knowledgebase.models import Entry, Transition
 from knowledgebase.views.common import page_of, require_moderator
@@ -175,4 +175,33 @@ def overdue_reviews(request):
         request,
         "knowledgebase/overdue_reviews.html",
         {"page": page_of(request, freshness.overdue(), per_page=50)},
+    )
+
+
+def search_status(request):
+    """How search is doing: the backend, the index's drift, search by meaning and its
+    vectors. Reads the whole index to compare it with the database (a moderator's page,
+    opened now and then)."""
+    if (denied := require_moderator(request)) is not None:
+        return denied
+    index = {"backend": search.backend().name, "error": "", "report": None}
+    try:
+        index["report"] = search.check()
+    except Exception as error:  # noqa: BLE001 — the page reports the fault, it never 500s
+        index["error"] = str(error) or error.__class__.__name__
+    reason = search.meaning.unavailable()
+    found = search.meaning.model()
+    return render(
+        request,
+        "knowledgebase/search_status.html",
+        {
+            "index": index,
+            "meaning": {
+                "unavailable": reason,
+                "model_id": found.model_id if found else "",
+                "directory": found.directory if found else "",
+                "counts": search.meaning.counts() if found else None,
+                "default_mode": search.default_mode(),
+            },
+        },
     )

@@ -11,6 +11,11 @@ from knowledgebase.views.common import filters_from, query_without
 
 MAX_QUERY = 500
 SORTS = {"relevance": "Best match", "newest": "Newest first"}
+MODES = {
+    "hybrid": "Words and meaning",
+    "words": "Exact words",
+    "meaning": "Meaning only",
+}
 
 
 def _facet_labels() -> dict[str, dict[str, str]]:
@@ -27,6 +32,8 @@ def search_page(request):
     sort = request.GET.get("sort", "relevance")
     if sort not in SORTS:
         sort = "relevance"
+    asked = request.GET.get("mode")
+    mode = asked if asked in MODES else search.default_mode()
     try:
         page_number = max(int(request.GET.get("page", 1)), 1)
     except ValueError:
@@ -35,7 +42,9 @@ def search_page(request):
     search_log = None
     facets = []
     if query.strip() or filters:
-        results = search.search(query, filters, request.user, page=page_number, sort=sort)
+        results = search.search(
+            query, filters, request.user, page=page_number, sort=sort, mode=mode
+        )
         if page_number == 1:
             search_log = analytics.log_search(
                 query=query, filters=filters, count=results.count, user=request.user, source="page"
@@ -81,12 +90,28 @@ def search_page(request):
             "sort": sort,
             "sorts": SORTS,
             "sort_query": query_without(request, "sort"),
+            "mode": mode,
+            # The choice of modes is offered only where meaning can answer.
+            "modes": MODES if search.meaning.unavailable() is None else {},
+            "mode_query": query_without(request, "mode"),
+            "meaning_missing": _why_words_only(mode, query, results),
             "search_log_id": search_log.pk if search_log else None,
             "related_tags": _tags_like(query, request.user)
             if results and not results.count
             else [],
         },
     )
+
+
+def _why_words_only(mode: str, query: str, results) -> str:
+    """Why results asked for by meaning matched words only ("" when they did not)."""
+    if mode == "words" or results is None or results.mode != "words" or not query.strip():
+        return ""
+    if search.meaning.unavailable() is not None:
+        return "Search by meaning is not available on this site"
+    if results.degraded:
+        return "Search by meaning is not available right now"
+    return "Quoted phrases and -word exclusions ask for exact words"
 
 
 def _visible_tags(user):

@@ -4,6 +4,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from knowledgebase import importing
+from knowledgebase.management.progress import finish_progress, progress_printer
+from knowledgebase.search import meaning
 
 
 class Command(BaseCommand):
@@ -34,3 +36,7 @@ class Command(BaseCommand):
         for line, message in report.problems:
             self.stderr.write(f"line {line}: {message}")
         self.stdout.write(report.summary())
+        if report.changed_ids and meaning.unavailable() is None:
+            self.stdout.write(f"Computing meaning vectors of {len(report.changed_ids)} entries.")
+            meaning.update_in_batches(sorted(report.changed_ids), progress=progress_printer(self))
+            finish_progress(self)

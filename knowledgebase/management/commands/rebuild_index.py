@@ -3,6 +3,7 @@ import time
 from django.core.management.base import BaseCommand
 
 from knowledgebase import search
+from knowledgebase.management.progress import finish_progress, progress_printer
 
 
 class Command(BaseCommand):
@@ -13,23 +14,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         started = time.monotonic()
-        shown = -1
-        interactive = self.stdout.isatty()
-
-        def progress(done: int, total: int) -> None:
-            nonlocal shown
-            percent = 100 * done // total if total else 100
-            if interactive:
-                bar = "#" * (percent // 4)
-                self.stdout.write(f"\r[{bar:<25}] {done}/{total}", ending="")
-                self.stdout.flush()
-            elif percent // 10 > shown:
-                shown = percent // 10
-                self.stdout.write(f"{done}/{total} entries ({percent}%)")
-
-        count = search.rebuild(progress=progress)
-        if interactive:
-            self.stdout.write("")
+        count = search.rebuild(progress=progress_printer(self))
+        finish_progress(self)
         elapsed = time.monotonic() - started
         self.stdout.write(
             self.style.SUCCESS(
