@@ -368,3 +368,101 @@ def test_api_searches_are_logged_with_their_source(client, db):
     client.get("/api/search/", {"q": "call centre", "page": 2})
     log = SearchLog.objects.get()
     assert (log.query, log.source, log.agency) == ("call centre", "api", None)
+
+
+# --- knowledge gaps grouped by meaning ---------------------------------------------------
+
+
+def topics(report, key: str) -> list[tuple[str, list[str], int]]:
+    return [
+        (topic["label"], [row["query"] for row in topic["queries"]], topic["searches"])
+        for topic in report[key]
+    ]
+
+
+def topic_row(html: str, label: str) -> str:
+    start = html.index(f'<th scope="row">{label}</th>')
+    return html[start : html.index("</tr>", start)]
+
+
+def test_zero_result_queries_are_grouped_by_meaning(as_user, mona, meaning):
+    for query, times in [
+        ("chatbot", 3),
+        ("chat bot for questions", 2),
+        ("cloud migration lessons", 2),
+        ("moving systems to the cloud", 1),
+        ("snow removal", 1),
+    ]:
+        for _ in range(times):
+            make_log(query, 0)
+
+    response = as_user(mona).get(GAPS)
+
+    assert topics(response.context["report"], "zero_result_topics") == [
+        ("chatbot", ["chatbot", "chat bot for questions"], 5),
+        ("cloud migration lessons", ["cloud migration lessons", "moving systems to the cloud"], 3),
+        ("snow removal", ["snow removal"], 1),
+    ]
+    html = response.content.decode()
+    assert "Grouped by meaning" in html
+    chatbots = topic_row(html, "chatbot")
+    assert (
+        '<a href="/search/?q=chat%20bot%20for%20questions">chat bot for questions</a>' in chatbots
+    )
+    assert "cloud" not in chatbots
+    # The query-by-query table is still there, below the topics.
+    assert "<caption>Queries that found no entry, most frequent first</caption>" in html
+    assert '<th scope="row"><a href="/search/?q=snow%20removal">snow removal</a></th>' in html
+
+
+def test_unopened_queries_are_grouped_by_meaning(as_user, mona, meaning):
+    make_log("call centre", 5)
+    make_log("call centre", 3)
+    make_log("contact centre", 4)
+    make_log("digital forms", 8)
+    make_log("plain language", 0)  # found nothing: a knowledge gap, not an unopened result
+
+    report = as_user(mona).get(GAPS).context["report"]
+
+    assert topics(report, "unclicked_topics") == [
+        ("call centre", ["call centre", "contact centre"], 3),
+        ("digital forms", ["digital forms"], 1),
+    ]
+    assert topics(report, "zero_result_topics") == [("plain language", ["plain language"], 1)]
+
+
+def test_the_threshold_decides_what_is_one_topic(db, meaning):
+    rows = [
+        {"query": "chatbot", "searches": 1, "last_seen": None},
+        {"query": "snow removal", "searches": 3, "last_seen": None},
+        {"query": "grant writing", "searches": 2, "last_seen": None},
+    ]
+
+    apart = analytics.group_by_meaning(rows, threshold=1.01)
+    together = analytics.group_by_meaning(rows, threshold=-1)
+    capped = analytics.group_by_meaning(rows, threshold=1.01, limit=2)
+
+    assert [topic["label"] for topic in apart] == ["snow removal", "grant writing", "chatbot"]
+    assert [(t["label"], t["searches"]) for t in together] == [("snow removal", 6)]
+    assert [row["query"] for row in together[0]["queries"]] == [
+        "snow removal",
+        "grant writing",
+        "chatbot",
+    ]
+    assert [topic["label"] for topic in capped] == ["snow removal", "grant writing"]
+
+
+def test_without_meaning_the_page_lists_queries_one_by_one(as_user, mona):
+    make_log("chatbot", 0)
+    make_log("chat bot for questions", 0)
+    make_log("call centre", 5)
+
+    response = as_user(mona).get(GAPS)
+
+    report = response.context["report"]
+    assert report["zero_result_topics"] is None and report["unclicked_topics"] is None
+    html = response.content.decode()
+    assert "Grouped by meaning" not in html and "<details>" not in html
+    assert "<caption>Queries that found no entry, most frequent first</caption>" in html
+    assert '<th scope="row"><a href="/search/?q=chatbot">chatbot</a></th>' in html
+    assert '<th scope="row"><a href="/search/?q=call%20centre">call centre</a></th>' in html
