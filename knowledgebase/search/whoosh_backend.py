@@ -608,6 +608,7 @@ class WhooshBackend:
         terms: list[tuple[str, str, float]] = []
         near = similarity = None  # entries close in meaning (hybrid and meaning modes)
         if text:
+            typed_text = text  # the meaning model reads what was typed, not the corrections
             corrected = self._corrected(searcher, text, unknown_only=True)
             if corrected:
                 result.suggestion = corrected
@@ -625,7 +626,7 @@ class WhooshBackend:
                 matched = allowed & found
             # Quoted phrases and operators ask for exact words: hybrid keeps to them.
             if mode == "meaning" or (mode == "hybrid" and is_any_of_words(q)):
-                near, similarity = self._near(h, allowed, _words_only(text))
+                near, similarity = self._near(h, allowed, _words_only(typed_text))
             if near is not None:
                 result.mode = mode
                 words_matched = matched
