@@ -5,6 +5,7 @@ from knowledgebase.views import (
     agencies,
     analytics,
     collections,
+    editor,
     entries,
     feedback,
     home,
@@ -87,5 +88,6 @@ urlpatterns = [
     path("tags/<str:tag>/", tags.tag_detail, name="tag-detail"),
     path("search/", search.search_page, name="search"),
     path("search/suggest/", search.suggestions, name="search-suggest"),
+    path("search/similar/", editor.similar_entries, name="similar-entries"),
     path("search/click/", analytics.search_click, name="search-click"),
 ]

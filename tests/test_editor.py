@@ -11,6 +11,9 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from knowledgebase import moderation, search
+from tests.conftest import make_entry
+
 UPLOAD_URL = "/markdownx/upload/"
 IMAGE_CODE = re.compile(r"^!\[\]\(/media/uploads/([0-9a-f]{32})\.(png|jpg|gif|webp)\)$")
 
@@ -380,3 +383,206 @@ def test_editor_sends_anonymous_users_to_sign_in(client, db):
     response = client.get("/entries/new/")
     assert response.status_code == 302
     assert response.url.startswith("/accounts/login/?next=/entries/new/")
+
+
+# --- similar entries already exist --------------------------------------------------------
+
+SIMILAR_URL = "/search/similar/"
+MODULAR = {
+    "title": "Modular contracting for large IT projects",
+    "summary": "We split big IT procurements into smaller contracts that deliver working "
+    "software every few months, so a failing vendor costs weeks, not years.",
+}
+PARAPHRASE = "Breaking a huge IT contract into several small ones"
+
+
+def similar(client, **params) -> dict:
+    response = client.get(SIMILAR_URL, params)
+    assert response.status_code == 200
+    assert set(response.json()) == {"results", "by_meaning"}
+    return response.json()
+
+
+def similar_titles(client, **params) -> list[str]:
+    return [result["title"] for result in similar(client, **params)["results"]]
+
+
+def test_anonymous_cannot_ask_for_similar_entries(client, db):
+    make_entry(**MODULAR)
+    response = client.get(SIMILAR_URL, {"title": "Modular contracting"})
+    assert response.status_code == 403
+    assert response.json()["error"]
+    assert "results" not in response.json()
+
+
+def test_user_without_agency_cannot_ask_for_similar_entries(as_user, nobody):
+    make_entry(**MODULAR)
+    search.rebuild()
+    response = as_user(nobody).get(SIMILAR_URL, {"title": "Modular contracting"})
+    assert response.status_code == 403
+    assert response.json()["error"]
+
+
+def test_similar_entries_refuse_post(as_user, alice):
+    assert as_user(alice).post(SIMILAR_URL, {"title": "Modular contracting"}).status_code == 405
+
+
+def test_similar_entries_describe_each_entry(as_user, alice, gsa):
+    make_entry(slug="modular-contracting", kind="guide", lead_agency=gsa, **MODULAR)
+    search.rebuild()
+    data = similar(as_user(alice), title="Modular contracting", summary="for IT projects")
+    assert data == {
+        "results": [
+            {
+                "title": MODULAR["title"],
+                "url": "/entries/modular-contracting/",
+                "kind": "Guide",
+                "agency": "General Services Administration",
+                "summary": MODULAR["summary"],
+            }
+        ],
+        "by_meaning": False,
+    }
+
+
+def test_similar_entry_without_lead_agency_has_none(as_user, alice):
+    make_entry(**MODULAR)
+    search.rebuild()
+    [result] = similar(as_user(alice), title="Modular contracting")["results"]
+    assert result["agency"] is None
+
+
+def test_similar_entry_summaries_are_shortened(as_user, alice):
+    make_entry(title="Modular contracting", summary="Smaller contracts. " * 25)
+    search.rebuild()
+    [result] = similar(as_user(alice), title="Modular contracting")["results"]
+    assert len(result["summary"]) <= 160
+    assert result["summary"].endswith("…")
+
+
+def test_similar_entries_include_government_only_entries_for_staff(as_user, bob, gsa):
+    make_entry(visibility="government", lead_agency=gsa, **MODULAR)
+    search.rebuild()
+    assert similar_titles(as_user(bob), title="Modular contracting") == [MODULAR["title"]]
+
+
+@pytest.mark.parametrize("state", ["draft", "submitted", "changes-requested", "rejected"])
+@pytest.mark.parametrize("asking", ["bob", "mona"])
+def test_unpublished_entries_of_others_are_never_similar(
+    as_user, alice, bob, mona, request, state, asking
+):
+    make_entry(author=alice, state=state, **MODULAR)
+    search.rebuild()
+    user = request.getfixturevalue(asking)
+    assert similar_titles(as_user(user), title="Modular contracting") == []
+
+
+def test_similar_entries_leave_out_the_entry_being_edited(as_user, alice):
+    make_entry(author=alice, slug="modular-contracting", **MODULAR)
+    make_entry(slug="modular-delivery", title="Modular contracting for small IT projects")
+    search.rebuild()
+    client = as_user(alice)
+    both = similar_titles(client, title="Modular contracting for IT projects")
+    assert sorted(both) == [MODULAR["title"], "Modular contracting for small IT projects"]
+    edited = similar_titles(
+        client, title="Modular contracting for IT projects", exclude="modular-contracting"
+    )
+    assert edited == ["Modular contracting for small IT projects"]
+
+
+def test_unknown_exclude_leaves_the_results_alone(as_user, alice):
+    make_entry(**MODULAR)
+    search.rebuild()
+    titles = similar_titles(as_user(alice), title="Modular contracting", exclude="no-such-entry")
+    assert titles == [MODULAR["title"]]
+
+
+@pytest.mark.parametrize("title, summary", [("", ""), ("IT", ""), ("", "  IT  "), ("IT", "IT")])
+def test_short_text_gives_no_similar_entries(
+    as_user, alice, title, summary, django_assert_max_num_queries
+):
+    make_entry(title="IT", summary="IT")
+    search.rebuild()
+    client = as_user(alice)
+    with django_assert_max_num_queries(3):  # the session and the user: no search
+        data = similar(client, title=title, summary=summary)
+    assert data["results"] == []
+
+
+def test_similar_entries_take_few_queries(as_user, alice, gsa, va, django_assert_max_num_queries):
+    for n in range(5):
+        make_entry(
+            title=f"Modular contracting lesson {n}",
+            lead_agency=gsa if n % 2 else va,
+            tags=["procurement", f"topic-{n}"],
+        )
+    search.rebuild()
+    client = as_user(alice)
+    with django_assert_max_num_queries(7):
+        titles = similar_titles(client, title="Modular contracting")
+    assert len(titles) == 5
+
+
+def test_editor_has_the_similar_entries_region(as_user, alice):
+    page = parse(as_user(alice).get("/entries/new/"))
+    [region] = [attrs for tag, attrs in page.tags if "data-similar" in attrs]
+    assert region["data-similar"] == SIMILAR_URL
+    assert region["aria-live"] == "polite"
+    assert "data-similar-exclude" not in region
+    [panel] = [
+        attrs
+        for tag, attrs in page.tags
+        if attrs.get("aria-labelledby") == "similar-entries-heading"
+    ]
+    assert "hidden" in panel
+
+
+def test_edit_page_leaves_out_the_entry_itself(as_user, alice):
+    entry = make_entry(author=alice, slug="modular-contracting", **MODULAR)
+    page = parse(as_user(alice).get(f"/entries/{entry.slug}/edit/"))
+    [region] = [attrs for tag, attrs in page.tags if "data-similar" in attrs]
+    assert region["data-similar-exclude"] == "modular-contracting"
+
+
+# With the real model: entries found by what they mean, not by their words.
+
+
+def test_a_paraphrased_title_finds_the_entry_by_meaning(meaning, as_user, alice, gsa):
+    entry = make_entry(lead_agency=gsa, **MODULAR)
+    other = make_entry(
+        title="Text-back queues cut call-centre waits",
+        summary="Callers chose a text message when an agent was free instead of holding.",
+    )
+    meaning.update([entry.pk, other.pk])
+    data = similar(as_user(alice), title=PARAPHRASE)
+    assert data["by_meaning"] is True
+    assert [r["title"] for r in data["results"]] == [MODULAR["title"]]
+    assert data["results"][0]["agency"] == "General Services Administration"
+
+
+def test_an_entry_becomes_similar_once_published(
+    meaning, as_user, alice, bob, mona, django_capture_on_commit_callbacks
+):
+    entry = make_entry(author=alice, state="draft", **MODULAR)
+    with django_capture_on_commit_callbacks(execute=True):
+        moderation.submit(entry, by=alice)
+    assert similar_titles(as_user(bob), title=PARAPHRASE) == []
+    assert similar_titles(as_user(mona), title=PARAPHRASE) == []
+    with django_capture_on_commit_callbacks(execute=True):
+        moderation.approve(entry, by=mona)
+    assert similar_titles(as_user(bob), title=PARAPHRASE) == [MODULAR["title"]]
+
+
+def test_the_entry_being_edited_is_not_similar_to_itself_by_meaning(meaning, as_user, alice):
+    entry = make_entry(author=alice, slug="modular-contracting", **MODULAR)
+    meaning.update([entry.pk])
+    client = as_user(alice)
+    assert similar_titles(client, **MODULAR) == [MODULAR["title"]]
+    assert similar_titles(client, exclude="modular-contracting", **MODULAR) == []
+
+
+def test_unrelated_text_finds_nothing_by_meaning(meaning, as_user, alice):
+    entry = make_entry(**MODULAR)
+    meaning.update([entry.pk])
+    data = similar(as_user(alice), title="Wildfire smoke alerts for rural schools")
+    assert data == {"results": [], "by_meaning": True}

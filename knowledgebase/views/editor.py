@@ -1,6 +1,7 @@
-"""The endpoints behind the markdownx editor: live preview and image upload.
+"""The endpoints behind the entry editor: live preview, image upload and "similar entries
+already exist".
 
-Both are for contributors only; the preview uses the one sanitizing renderer."""
+All are for contributors only; the preview uses the one sanitizing renderer."""
 
 import io
 import uuid
@@ -9,15 +10,19 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.http import HttpResponse, JsonResponse
-from django.views.decorators.http import require_POST
+from django.utils.text import Truncator
+from django.views.decorators.http import require_GET, require_POST
 from PIL import Image, UnidentifiedImageError
 
-from knowledgebase import permissions
+from knowledgebase import permissions, search
 from knowledgebase.markdown import render_markdown
+from knowledgebase.models import Entry
 
 # Raster formats only: SVG can carry script, so it is never accepted.
 IMAGE_FORMATS = {"PNG": "png", "JPEG": "jpg", "GIF": "gif", "WEBP": "webp"}
 MAX_PIXELS = 40_000_000
+# Below this many characters of title and summary, anything "similar" would be noise.
+SIMILAR_MIN_CHARS = 8
 
 
 @require_POST
@@ -70,3 +75,45 @@ def upload_image(request):
         f"{settings.MARKDOWNX_MEDIA_PATH}{uuid.uuid4().hex}.{extension}", ContentFile(data)
     )
     return JsonResponse({"image_code": f"![]({default_storage.url(name)})"})
+
+
+@require_GET
+def similar_entries(request):
+    """Published entries like the one being written, so its authors can link to or improve
+    them instead of writing a duplicate."""
+    if not permissions.can_create(request.user):
+        return JsonResponse({"error": "Sign in to look for similar entries."}, status=403)
+    text = "\n".join(
+        part
+        for part in (
+            request.GET.get("title", "").strip()[:300],
+            request.GET.get("summary", "").strip()[:1000],
+        )
+        if part
+    )
+    by_meaning = search.meaning.unavailable() is None
+    if len(text) < SIMILAR_MIN_CHARS:
+        return JsonResponse({"results": [], "by_meaning": by_meaning})
+    exclude_id = None
+    if exclude := request.GET.get("exclude", "").strip():
+        # The entry being edited is most like itself.
+        exclude_id = Entry.objects.filter(slug=exclude).values_list("pk", flat=True).first()
+    found = search.similar_entries(text, request.user, exclude=exclude_id)
+    if found:
+        # Without the model (or when it failed) the answer is the best word matches.
+        by_meaning = hasattr(found[0], "similarity")
+    return JsonResponse(
+        {
+            "results": [
+                {
+                    "title": entry.title,
+                    "url": entry.get_absolute_url(),
+                    "kind": entry.get_kind_display(),
+                    "agency": entry.lead_agency.name if entry.lead_agency else None,
+                    "summary": Truncator(entry.summary).chars(160),
+                }
+                for entry in found
+            ],
+            "by_meaning": by_meaning,
+        }
+    )

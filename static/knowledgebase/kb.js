@@ -70,6 +70,81 @@
       });
     });
 
+    // "Similar entries already exist": while the title and summary are written, published
+    // entries like them are listed, so authors link to or improve those instead of writing
+    // a duplicate. The list only changes when the entries do, so screen readers (the
+    // region is aria-live) hear about it once, not on every keystroke.
+    var similar = document.querySelector("[data-similar]");
+    var title = document.getElementById("id_title");
+    var summaryField = document.getElementById("id_summary");
+    if (similar && title && summaryField) {
+      var panel = similar.querySelector("section");
+      var list = similar.querySelector("ul");
+      var exclude = similar.getAttribute("data-similar-exclude") || "";
+      var timer = null;
+      var asked = "";
+      var shown = "";
+      var latest = 0;
+
+      var show = function (results) {
+        var key = results.map(function (r) { return r.url; }).join(" ");
+        if (key === shown) return;
+        shown = key;
+        list.replaceChildren();
+        results.forEach(function (r) {
+          var item = document.createElement("li");
+          var link = document.createElement("a");
+          link.href = r.url;
+          link.target = "_blank";
+          link.rel = "noopener";
+          link.textContent = r.title;
+          var hint = document.createElement("span");
+          hint.className = "visually-hidden";
+          hint.textContent = " (opens in a new tab)";
+          link.appendChild(hint);
+          var meta = document.createElement("span");
+          meta.className = "similar-meta";
+          meta.textContent = [r.kind, r.agency].filter(Boolean).join(" · ");
+          item.append(link, " ", meta);
+          if (r.summary) {
+            var text = document.createElement("p");
+            text.className = "similar-summary";
+            text.textContent = r.summary;
+            item.appendChild(text);
+          }
+          list.appendChild(item);
+        });
+        panel.hidden = results.length === 0;
+      };
+
+      var ask = function () {
+        var params = new URLSearchParams({ title: title.value.trim(), summary: summaryField.value.trim() });
+        if (exclude) params.set("exclude", exclude);
+        var query = params.toString();
+        if (query === asked) return;
+        asked = query;
+        var mine = ++latest;
+        fetch(similar.getAttribute("data-similar") + "?" + query, {
+          headers: { Accept: "application/json" }, credentials: "same-origin"
+        })
+          .then(function (response) { return response.ok ? response.json() : null; })
+          .then(function (data) {
+            // A slower answer to an older text must not replace a newer one.
+            if (data && mine === latest) show(data.results);
+          })
+          .catch(function () { /* the hint is optional */ });
+      };
+
+      var later = function () {
+        clearTimeout(timer);
+        timer = setTimeout(ask, 400);
+      };
+      title.addEventListener("input", later);
+      summaryField.addEventListener("input", later);
+      // An entry being edited, or a form sent back with errors, already has a text.
+      if (title.value.trim() || summaryField.value.trim()) ask();
+    }
+
     // "Add another outcome": clone the empty form of a Django formset.
     document.querySelectorAll("[data-add-row]").forEach(function (button) {
       var prefix = button.getAttribute("data-add-row");
