@@ -433,39 +433,39 @@ class _Vectors:
 
         rows = Embedding.objects.filter(model_id=model_id)
         since = self.state[1] if self.model_id == model_id and self.state else None
-        if since is not None:
-            # A little overlap: a row stamped just before the last load may have been
-            # committed just after it.
-            rows = rows.filter(updated_at__gte=since - OVERLAP)
-        changed = list(rows.values_list("entry_id", "vector").order_by("entry_id"))
-        if since is not None:
-            ids = dict(zip(self.ids.tolist(), range(len(self.ids)), strict=True))
-            added = [(pk, v) for pk, v in changed if pk not in ids]
-            if len(self.ids) + len(added) == state[0]:
-                for pk, vector in changed:
-                    if pk in ids:
-                        self.matrix[ids[pk]] = np.frombuffer(vector, dtype="<f4")
-                if added:
-                    self._set(
-                        np.concatenate([self.ids, [pk for pk, _ in added]]),
-                        np.vstack([self.matrix, _matrix([v for _, v in added])]),
-                    )
-                self.state = state
-                return
-            changed = list(
-                Embedding.objects.filter(model_id=model_id)
-                .values_list("entry_id", "vector")
-                .order_by("entry_id")
-            )
+        if since is not None and self._add_changes(rows, since, expected=state[0]):
+            self.state = state
+            return
         self.model_id = model_id
-        self._set(
-            np.array([pk for pk, _ in changed], dtype=np.int64), _matrix([v for _, v in changed])
-        )
+        self._set(*_read_all(rows, state[0]))
         self.state = state
 
+    def _add_changes(self, rows, since, expected: int) -> bool:
+        """Apply the rows changed since the last load; False when that cannot account for
+        the rows there are now (some were removed): then everything is read again."""
+        # A little overlap: a row stamped just before the last load may have been
+        # committed just after it.
+        changed = list(
+            rows.filter(updated_at__gte=since - OVERLAP).values_list("entry_id", "vector")
+        )
+        at = dict(zip(self.ids.tolist(), range(len(self.ids)), strict=True))
+        added = [(pk, blob) for pk, blob in changed if pk not in at]
+        if len(self.ids) + len(added) != expected:
+            return False
+        for pk, blob in changed:
+            if pk in at:
+                self.matrix[at[pk]] = np.frombuffer(bytes(blob), dtype="<f4")
+        if added:
+            new = np.vstack([np.frombuffer(bytes(blob), dtype="<f4") for _, blob in added])
+            matrix = np.vstack([self.matrix, new]) if len(self.ids) else new
+            self._set(np.concatenate([self.ids, [pk for pk, _ in added]]), matrix)
+        return True
+
     def _set(self, ids: np.ndarray, matrix: np.ndarray) -> None:
-        order = np.argsort(ids, kind="stable")
-        self.ids, self.matrix = ids[order], np.ascontiguousarray(matrix[order])
+        if len(ids) > 1 and not np.all(ids[1:] > ids[:-1]):
+            order = np.argsort(ids, kind="stable")
+            ids, matrix = ids[order], matrix[order]
+        self.ids, self.matrix = ids, np.ascontiguousarray(matrix)
 
     def rows_of(self, entry_ids: np.ndarray) -> np.ndarray:
         """Row of each entry id, -1 where the entry has no vector."""
@@ -499,10 +499,25 @@ class _Vectors:
         return self.matrix[row] if row >= 0 else None
 
 
-def _matrix(blobs: list) -> np.ndarray:
-    if not blobs:
-        return np.zeros((0, 0), dtype=np.float32)
-    return np.vstack([np.frombuffer(bytes(b), dtype="<f4") for b in blobs]).astype(np.float32)
+def _read_all(rows, expected: int) -> tuple[np.ndarray, np.ndarray]:
+    """(entry ids, matrix) of all the rows, read in chunks straight into one matrix (a list
+    of 100k blobs first would double the peak memory of the load)."""
+    ids = np.zeros(expected, dtype=np.int64)
+    matrix = None
+    n = 0
+    rows = rows.order_by("entry_id").values_list("entry_id", "vector")
+    for pk, blob in rows.iterator(chunk_size=2000):
+        vector = np.frombuffer(bytes(blob), dtype="<f4")
+        if matrix is None:
+            matrix = np.zeros((max(expected, 1), len(vector)), dtype=np.float32)
+        if n == len(ids):  # rows added since they were counted
+            ids = np.concatenate([ids, np.zeros(len(ids) + 1, np.int64)])
+            matrix = np.vstack([matrix, np.zeros_like(matrix)])
+        ids[n], matrix[n] = pk, vector
+        n += 1
+    if matrix is None:
+        return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
+    return ids[:n], matrix[:n]
 
 
 _vectors = _Vectors()
