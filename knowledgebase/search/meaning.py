@@ -29,6 +29,7 @@ import numpy as np
 from django.conf import settings
 from django.db.models import Count, Max
 
+from knowledgebase.search.base import IndexReport
 from knowledgebase.search.text import plain_text
 
 logger = logging.getLogger(__name__)
@@ -333,17 +334,12 @@ def update_in_batches(
 
 
 @dataclass
-class VectorReport:
+class VectorReport(IndexReport):
+    """missing, stale and extra are about vectors here; unavailable says why there are none."""
+
     unavailable: str | None = None
     model_id: str = ""
     vectors: int = 0
-    missing: list[int] = field(default_factory=list)
-    stale: list[int] = field(default_factory=list)
-    extra: list[int] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not (self.missing or self.stale or self.extra)
 
 
 def check() -> VectorReport:
