@@ -613,3 +613,16 @@ class Embedding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.model_id} vector of entry {self.entry_id}"
+
+
+class IndexRepair(models.Model):
+    """An entry whose search index update failed (say, another process held the index's
+    write lock too long). The next index write redoes it, as do check_index --repair and
+    rebuild_index; until then searches may show its previous version."""
+
+    entry_id = models.PositiveBigIntegerField(primary_key=True)  # the entry may be deleted
+    reason = models.CharField(max_length=300)
+    failed_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"entry {self.entry_id}: {self.reason}"

@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from knowledgebase import moderation, search
-from knowledgebase.models import Channel, Entry
+from knowledgebase.models import Channel, Entry, IndexRepair
 from knowledgebase.search import whoosh_backend
 from knowledgebase.search.database_backend import facet_counts
 from tests.conftest import make_agency, make_entry
@@ -509,6 +509,47 @@ def test_a_locked_index_does_not_fail_the_save_and_check_index_notices(
 
     assert "check_index --repair" in caplog.text
     assert search.check().missing == [entry.pk]
+    [mark] = IndexRepair.objects.all()
+    assert mark.entry_id == entry.pk and "LockError" in mark.reason
+
+
+def test_a_failed_update_is_redone_by_the_next_index_write(db, settings, monkeypatch):
+    monkeypatch.setattr(whoosh_backend, "WRITE_TIMEOUT", 0.1)
+    old = make_entry(slug="grants", title="Grants management")
+    search.rebuild()
+    from whoosh import index
+
+    held = index.open_dir(os.path.realpath(settings.KB_INDEX_DIR)).writer()
+    try:
+        old.title = "Grants oversight"
+        old.save()
+        search.index_entry(old)  # fails: the lock is held
+        late = make_entry(slug="late", title="Late entry")
+        search.index_entry(late)  # fails too
+    finally:
+        held.cancel()
+    assert set(IndexRepair.objects.values_list("pk", flat=True)) == {old.pk, late.pk}
+    assert set(search.check().stale) == {old.pk} and search.check().missing == [late.pk]
+
+    other = make_entry(slug="other", title="Another entry")
+    search.index_entry(other)  # works, and redoes the two that failed
+
+    assert not IndexRepair.objects.exists()
+    assert slugs(find("oversight")) == ["grants"]
+    assert slugs(find("late")) == ["late"]
+    assert search.check().ok
+
+
+def test_check_index_repairs_an_entry_marked_for_repair(db, capsys):
+    entry = make_entry(slug="grants", title="Grants management")
+    search.rebuild()
+    IndexRepair.objects.create(entry_id=entry.pk, reason="LockError: held elsewhere")
+
+    assert search.check().stale == [entry.pk]
+    call_command("check_index", "--repair")
+
+    assert not IndexRepair.objects.exists()
+    assert search.check().ok
 
 
 def test_search_queries_are_bounded(db, django_assert_max_num_queries, alice):

@@ -15,10 +15,12 @@ and the editor's "similar entries" use the entries' vectors. Without the model e
 answers by words, and SearchPage.mode says so."""
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import cache
 
 from django.conf import settings
+from django.db import DatabaseError
+from django.utils import timezone
 
 from knowledgebase.search import meaning
 from knowledgebase.search.base import FACETS, IndexReport, SearchHit, SearchPage
@@ -52,6 +54,7 @@ MODES = ("hybrid", "words", "meaning")
 SIMILAR_ENTRY = 0.5
 # More drift than this is repaired by a rebuild rather than entry by entry.
 REPAIR_BY_REBUILD = 500
+REPAIR_BATCH = 200  # failed updates redone after each index write that works
 
 
 @cache
@@ -73,17 +76,59 @@ def _fallback():
     return _backend("database")
 
 
-def _write(action: str, call: Callable) -> None:
-    """Run an index write; a failure is logged, never raised into the request."""
+def _write(action: str, call: Callable, ids: Iterable[int] = ()) -> None:
+    """Run an index write; a failure is logged and its entries marked for repair (never
+    raised into the request). After a write that worked, earlier failures are redone."""
     active = backend()
     try:
         call(active)
-    except Exception:
+    except Exception as error:
         logger.exception(
-            "Search index (%s) could not %s; run `manage.py check_index --repair`.",
+            "Search index (%s) could not %s; marked for repair (the next index write or "
+            "`manage.py check_index --repair` redoes it).",
             active.name,
             action,
         )
+        _mark_for_repair(ids, error)
+        return
+    _redo_repairs(active)
+
+
+def _mark_for_repair(ids: Iterable[int], error: Exception) -> None:
+    from knowledgebase.models import IndexRepair
+
+    reason = (f"{error.__class__.__name__}: {error}")[:300]
+    try:
+        for entry_id in ids:
+            IndexRepair.objects.update_or_create(entry_id=entry_id, defaults={"reason": reason})
+    except DatabaseError:
+        logger.exception("Could not mark entries %s for index repair.", list(ids))
+
+
+def _redo_repairs(active) -> None:
+    """Index again the entries whose update failed before (a batch at a time)."""
+    from knowledgebase.models import IndexRepair
+
+    if active.name == _fallback().name:
+        return
+    try:
+        marked = list(IndexRepair.objects.order_by("failed_at").values_list("pk", "failed_at"))
+        marked = marked[:REPAIR_BATCH]
+        if not marked:
+            return
+        active.index_entries([pk for pk, _ in marked])
+        # Marks made again while this ran stay for the next write.
+        for pk, failed_at in marked:
+            IndexRepair.objects.filter(pk=pk, failed_at=failed_at).delete()
+        logger.info("Search index: redid %d update(s) that had failed.", len(marked))
+    except Exception:
+        logger.exception("Search index: redoing failed updates failed again; they stay marked.")
+
+
+def pending_repairs() -> int:
+    from knowledgebase.models import IndexRepair
+
+    return IndexRepair.objects.count()
 
 
 def _read(action: str, call: Callable):
@@ -105,11 +150,16 @@ def _read(action: str, call: Callable):
 
 
 def index_entries(entries) -> None:
-    _write("index entries", lambda b: b.index_entries(entries))
+    ids = (
+        list(entries.values_list("pk", flat=True))
+        if hasattr(entries, "values_list")
+        else [e if isinstance(e, int) else e.pk for e in entries]
+    )
+    _write("index entries", lambda b: b.index_entries(entries), ids)
 
 
 def index_entry(entry) -> None:
-    _write(f"index entry {entry.pk}", lambda b: b.index_entries([entry]))
+    _write(f"index entry {entry.pk}", lambda b: b.index_entries([entry]), [entry.pk])
 
 
 def index_entry_id(entry_id: int) -> None:
@@ -126,7 +176,7 @@ def index_entry_id(entry_id: int) -> None:
 
 def remove_entry(entry_id: int) -> None:
     embed_entries([entry_id])
-    _write(f"remove entry {entry_id}", lambda b: b.remove_entry(entry_id))
+    _write(f"remove entry {entry_id}", lambda b: b.remove_entry(entry_id), [entry_id])
 
 
 def embed_entries(entry_ids: list[int]) -> int:
@@ -241,27 +291,43 @@ def _nearest_entries(
 def rebuild(progress: Callable[[int, int], None] | None = None) -> int:
     """Rebuild the index from the database; progress(done, total) is called along the way.
     Returns the number of entries indexed."""
+    from knowledgebase.models import IndexRepair
+
     active = backend()
+    started = timezone.now()
     if progress is not None and active.name != _fallback().name:
-        return active.rebuild(progress=progress)
-    return active.rebuild()
+        count = active.rebuild(progress=progress)
+    else:
+        count = active.rebuild()
+    IndexRepair.objects.filter(failed_at__lt=started).delete()  # the rebuild redid them
+    return count
 
 
 def check() -> IndexReport:
-    """Drift between the database and the index. Raises when the index cannot be read."""
-    return backend().check()
+    """Drift between the database and the index (entries marked for repair count as
+    stale). Raises when the index cannot be read."""
+    from knowledgebase.models import IndexRepair
+
+    report = backend().check()
+    listed = {*report.missing, *report.stale, *report.extra}
+    marked = set(IndexRepair.objects.values_list("pk", flat=True)) - listed
+    if marked:
+        report.stale = sorted({*report.stale, *marked})
+    return report
 
 
 def repair(report: IndexReport) -> None:
     """Fix the drift that check() found."""
-    from knowledgebase.models import Entry
+    from knowledgebase.models import Entry, IndexRepair
 
     active = backend()
     drift = len(report.missing) + len(report.stale) + len(report.extra)
     if drift > REPAIR_BY_REBUILD:
-        active.rebuild()
+        rebuild()
         return
     if report.missing or report.stale:
+        # index_entries also removes the documents of entries no longer published.
         active.index_entries(Entry.objects.filter(pk__in=[*report.missing, *report.stale]))
     for entry_id in report.extra:
         active.remove_entry(entry_id)
+    IndexRepair.objects.filter(pk__in=[*report.missing, *report.stale, *report.extra]).delete()

@@ -184,7 +184,12 @@ def search_status(request):
     opened now and then)."""
     if (denied := require_moderator(request)) is not None:
         return denied
-    index = {"backend": search.backend().name, "error": "", "report": None}
+    index = {
+        "backend": search.backend().name,
+        "error": "",
+        "report": None,
+        "repairs": search.pending_repairs(),
+    }
     try:
         index["report"] = search.check()
     except Exception as error:  # noqa: BLE001 — the page reports the fault, it never 500s
