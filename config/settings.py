@@ -179,6 +179,9 @@ KB_PUBLIC_READ = env_bool("KB_PUBLIC_READ", True)
 KB_SEARCH_BACKEND = os.environ.get("KB_SEARCH_BACKEND", "whoosh")
 KB_INDEX_DIR = Path(os.environ.get("KB_INDEX_DIR", VAR_DIR / "index"))
 KB_BODY_MAX_CHARS = 100_000
+# Index (and compute vectors) after a save in a thread of the process, so the save answers
+# at once; 0 does it before the response (simpler to reason about, slower saves).
+KB_INDEX_IN_BACKGROUND = env_bool("KB_INDEX_IN_BACKGROUND", True)
 # Search by meaning (pip extra `semantic`): on when installed unless KB_SEMANTIC=0. An
 # agency may supply its own approved model: a directory with model.onnx and tokenizer.json,
 # pinned by their sha256 (the defaults pin the files of the packages the extra installs).

@@ -30,12 +30,10 @@ def _expect_state(entry: Entry, *states: str, action: str) -> None:
 
 
 def schedule_index(entry: Entry) -> None:
-    """Bring the search index in line with the entry once the transaction commits."""
+    """Bring the search index (and the entry's vector) in line with the entry once the
+    transaction commits: indexed when published, removed otherwise."""
     entry_id = entry.pk
-    if entry.state == State.PUBLISHED:
-        transaction.on_commit(lambda: search.index_entry_id(entry_id))
-    else:
-        transaction.on_commit(lambda: search.remove_entry(entry_id))
+    transaction.on_commit(lambda: search.after_commit(entry_id))
 
 
 def snapshot(entry: Entry) -> dict:

@@ -29,6 +29,9 @@ def _test_settings(settings, tmp_path):
     # Search by meaning is tested where it is asked for (the `meaning` fixture); the rest
     # of the suite searches by words, as a site without the extra does.
     settings.KB_SEMANTIC = False
+    # Index after commit in the request, so a test sees the result at once; the index
+    # thread of production is tested on its own (test_search.py).
+    settings.KB_INDEX_IN_BACKGROUND = False
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -540,6 +540,41 @@ def test_a_failed_update_is_redone_by_the_next_index_write(db, settings, monkeyp
     assert search.check().ok
 
 
+def test_the_index_thread_indexes_after_the_save_has_answered(transactional_db, settings, mona):
+    settings.KB_INDEX_IN_BACKGROUND = True
+    search.rebuild()
+    entry = make_entry(state="submitted", slug="chatbot", title="Chatbot for benefits questions")
+
+    moderation.approve(entry, by=mona)  # commits; the index thread takes it from there
+
+    assert search.wait_for_index(timeout=30)
+    assert slugs(find("chatbot")) == ["chatbot"]
+    assert not IndexRepair.objects.exists()  # the "queued" mark is gone once indexed
+    moderation.archive(entry, by=mona)
+    assert search.wait_for_index(timeout=30)
+    assert find("chatbot").hits == []
+    assert search.check().ok
+
+
+def test_work_queued_by_a_process_that_stopped_is_redone(db, settings):
+    entry = make_entry(slug="grants", title="Grants management")
+    search.rebuild()
+    entry.title = "Grants oversight"
+    entry.save()
+    # Queued long ago by a process that stopped before its index thread got to it.
+    IndexRepair.objects.create(entry_id=entry.pk, reason=search.QUEUED)
+    IndexRepair.objects.filter(pk=entry.pk).update(
+        failed_at=timezone.now() - search.QUEUE_PATIENCE * 2
+    )
+    fresh = make_entry(slug="fresh", title="Fresh entry")
+    IndexRepair.objects.create(entry_id=fresh.pk, reason=search.QUEUED)  # still queued
+
+    search.index_entry(make_entry(slug="other", title="Another entry"))
+
+    assert slugs(find("oversight")) == ["grants"]
+    assert list(IndexRepair.objects.values_list("pk", flat=True)) == [fresh.pk]
+
+
 def test_check_index_repairs_an_entry_marked_for_repair(db, capsys):
     entry = make_entry(slug="grants", title="Grants management")
     search.rebuild()

@@ -14,12 +14,17 @@ the model is available: words and meaning fused), "words" and "meaning". Related
 and the editor's "similar entries" use the entries' vectors. Without the model every mode
 answers by words, and SearchPage.mode says so."""
 
+import atexit
 import logging
+import threading
+import time
 from collections.abc import Callable, Iterable
+from datetime import timedelta
 from functools import cache
 
 from django.conf import settings
 from django.db import DatabaseError
+from django.db.models import Q
 from django.utils import timezone
 
 from knowledgebase.search import meaning
@@ -34,7 +39,9 @@ __all__ = [
     "backend",
     "check",
     "index_entry",
+    "after_commit",
     "index_entry_id",
+    "wait_for_index",
     "index_entries",
     "meaning",
     "more_like_this",
@@ -55,6 +62,8 @@ SIMILAR_ENTRY = 0.5
 # More drift than this is repaired by a rebuild rather than entry by entry.
 REPAIR_BY_REBUILD = 500
 REPAIR_BATCH = 200  # failed updates redone after each index write that works
+QUEUED = "queued for the index thread"
+QUEUE_PATIENCE = timedelta(minutes=5)
 
 
 @cache
@@ -112,10 +121,17 @@ def _redo_repairs(active) -> None:
     if active.name == _fallback().name:
         return
     try:
-        marked = list(IndexRepair.objects.order_by("failed_at").values_list("pk", "failed_at"))
-        marked = marked[:REPAIR_BATCH]
+        # Entries still queued for an index thread are its work, unless they have waited
+        # so long that the process holding them must have stopped.
+        waiting = Q(reason=QUEUED, failed_at__gte=timezone.now() - QUEUE_PATIENCE)
+        marked = list(
+            IndexRepair.objects.exclude(waiting)
+            .order_by("failed_at")
+            .values_list("pk", "failed_at")[:REPAIR_BATCH]
+        )
         if not marked:
             return
+        embed_entries([pk for pk, _ in marked])
         active.index_entries([pk for pk, _ in marked])
         # Marks made again while this ran stay for the next write.
         for pk, failed_at in marked:
@@ -160,6 +176,87 @@ def index_entries(entries) -> None:
 
 def index_entry(entry) -> None:
     _write(f"index entry {entry.pk}", lambda b: b.index_entries([entry]), [entry.pk])
+
+
+def after_commit(entry_id: int) -> None:
+    """Bring the index and the vector of an entry in line with the database; called once
+    the transaction that changed it has committed. With KB_INDEX_IN_BACKGROUND (the
+    default) the work is queued for this process's index thread, so a save does not wait
+    for the model or a segment merge; the entry is marked for repair until it is done, so
+    a process that stops first leaves it to the next write or check_index --repair."""
+    if not settings.KB_INDEX_IN_BACKGROUND:
+        index_entry_id(entry_id)
+        return
+    from knowledgebase.models import IndexRepair
+
+    try:
+        IndexRepair.objects.update_or_create(entry_id=entry_id, defaults={"reason": QUEUED})
+    except DatabaseError:
+        logger.exception("Could not mark entry %s as queued for indexing.", entry_id)
+    _background.put(entry_id)
+
+
+def wait_for_index(timeout: float = 30.0) -> bool:
+    """Wait until this process's index thread has done what was queued (commands before
+    they exit, tests). True when it has."""
+    return _background.wait(timeout)
+
+
+class _IndexThread:
+    """One thread per process that indexes entries after their commit, in order; an entry
+    queued twice before its turn is indexed once."""
+
+    def __init__(self):
+        self.lock = threading.Condition()
+        self.pending: dict[int, None] = {}  # insertion-ordered set
+        self.busy = False
+        self.thread: threading.Thread | None = None
+
+    def put(self, entry_id: int) -> None:
+        with self.lock:
+            self.pending[entry_id] = None
+            if self.thread is None or not self.thread.is_alive():
+                self.thread = threading.Thread(target=self._run, name="kb-index", daemon=True)
+                self.thread.start()
+            self.lock.notify_all()
+
+    def wait(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        with self.lock:
+            while self.pending or self.busy:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self.lock.wait(left)
+        return True
+
+    def _run(self) -> None:
+        from django.db import close_old_connections, connection
+
+        from knowledgebase.models import IndexRepair
+
+        while True:
+            with self.lock:
+                while not self.pending:
+                    self.busy = False
+                    self.lock.notify_all()
+                    self.lock.wait()
+                entry_id = next(iter(self.pending))
+                del self.pending[entry_id]
+                self.busy = True
+            try:
+                close_old_connections()
+                index_entry_id(entry_id)
+                IndexRepair.objects.filter(entry_id=entry_id, reason=QUEUED).delete()
+            except Exception:
+                logger.exception("The index thread could not index entry %s.", entry_id)
+            finally:
+                if not self.pending:
+                    connection.close()  # this thread's own connection, until more work comes
+
+
+_background = _IndexThread()
+atexit.register(lambda: _background.wait(60.0))
 
 
 def index_entry_id(entry_id: int) -> None:
