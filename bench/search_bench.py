@@ -381,7 +381,9 @@ def measure_saves(saves: int) -> dict:
     logging.getLogger("knowledgebase.search").addHandler(errors)
     pks = list(Entry.objects.published().order_by("pk").values_list("pk", flat=True))
     step = max(1, len(pks) // saves)
-    timings = []
+    from knowledgebase import search
+
+    timings, searchable = [], []
     for i, pk in enumerate(pks[::step][:saves]):
         entry = Entry.objects.get(pk=pk)
         entry.body = f"{entry.body}\n\nRevised note {i}: {WORDS[i % len(WORDS)]}."
@@ -389,10 +391,30 @@ def measure_saves(saves: int) -> dict:
         with transaction.atomic():
             entry.save()
             moderation.schedule_index(entry)  # the index write runs on commit
+        # What the save's request waits for: with KB_INDEX_IN_BACKGROUND (the default) the
+        # index write and the vector run in the index thread after this.
         timings.append(time.perf_counter() - started)
+        if not search.wait_for_index(timeout=120):
+            errors.count += 1
+        searchable.append(time.perf_counter() - started)  # until the index has the edit
     logging.getLogger("knowledgebase.search").removeHandler(errors)
     p50, p95 = p50_p95_ms(timings)
-    return {"save_p50_ms": p50, "save_p95_ms": p95, "saves": len(timings), "errors": errors.count}
+    s50, s95 = p50_p95_ms(searchable)
+    return {
+        "save_p50_ms": p50,
+        "save_p95_ms": p95,
+        "searchable_p50_ms": s50,
+        "searchable_p95_ms": s95,
+        "background": settings_flag("KB_INDEX_IN_BACKGROUND"),
+        "saves": len(timings),
+        "errors": errors.count,
+    }
+
+
+def settings_flag(name: str) -> bool:
+    from django.conf import settings
+
+    return bool(getattr(settings, name))
 
 
 def index_shape() -> dict:
@@ -611,7 +633,10 @@ def build(n: int, workdir: Path, args) -> dict:
     result.update(measure_saves(args.saves))
     result.update(index_shape())
     print(
-        f"saves: p50 {result['save_p50_ms']:.0f} ms, p95 {result['save_p95_ms']:.0f} ms; "
+        f"saves: p50 {result['save_p50_ms']:.0f} ms, p95 {result['save_p95_ms']:.0f} ms "
+        f"(searchable after p50 {result['searchable_p50_ms']:.0f} ms, "
+        f"p95 {result['searchable_p95_ms']:.0f} ms; index thread "
+        f"{'on' if result['background'] else 'off'}); "
         f"{result['segments']} segments after {result['saves']} saves",
         flush=True,
     )
@@ -841,10 +866,17 @@ def report(results: list[dict]) -> None:
             (n, "index size on disk", f"{r['index_mb']:.1f} MB", "", ""),
             (
                 n,
-                "save+index p50 / p95",
+                "save answered p50 / p95",
                 f"{r['save_p50_ms']:.0f} / {r['save_p95_ms']:.0f} ms",
                 f"p95 <= {TARGET_SAVE_P95_MS:.0f} ms",
                 _pass(r["save_p95_ms"] <= TARGET_SAVE_P95_MS and not r["errors"]),
+            ),
+            (
+                n,
+                "save: searchable after p50 / p95",
+                f"{r['searchable_p50_ms']:.0f} / {r['searchable_p95_ms']:.0f} ms",
+                "(index thread)" if r["background"] else "(in the request)",
+                "",
             ),
             (
                 n,

@@ -281,6 +281,23 @@ def test_meaning_results_honour_permissions_and_filters(corpus, alice):
     assert hidden in search.more_like_this(corpus[0], alice)
 
 
+def test_hybrid_pages_through_every_result_once(meaning, db):
+    for n in range(30):
+        embedded(
+            slug=f"translation-{n}",
+            title=f"Translating notices, part {n}",
+            summary="Notices in Spanish and Chinese for residents.",
+        )
+    search.rebuild()
+
+    first = search.search("notices for residents", {}, anonymous, page=1, mode="hybrid")
+    second = search.search("notices for residents", {}, anonymous, page=2, mode="hybrid")
+
+    assert first.count == second.count == 30 and first.num_pages == 2
+    assert len(first.hits) == 20 and len(second.hits) == 10
+    assert len(set(slugs(first)) | set(slugs(second))) == 30
+
+
 def test_meaning_facets_count_what_is_found(corpus):
     result = search.search(QUERY, {}, anonymous, mode="meaning")
 

@@ -153,6 +153,9 @@ def _load() -> Model:
     try:
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = THREADS
+        # No busy-waiting between runs: onnxruntime's threads otherwise spin on the cores
+        # after each query and made the rest of a results page three times slower.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.log_severity_level = 3
         session = onnxruntime.InferenceSession(
             str(model_path), options, providers=["CPUExecutionProvider"]
