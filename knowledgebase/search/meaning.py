@@ -474,15 +474,6 @@ class _Vectors:
         at = np.minimum(at, len(self.ids) - 1)
         return np.where(self.ids[at] == entry_ids, at, -1)
 
-    def similarity(self, vector: np.ndarray, entry_ids: np.ndarray) -> np.ndarray:
-        """Cosine of the vector with each entry's vector; -1 where an entry has none."""
-        rows = self.rows_of(entry_ids)
-        out = np.full(len(entry_ids), -1.0, dtype=np.float32)
-        if len(self.ids):
-            scores = self.matrix @ vector.astype(np.float32)
-            out[rows >= 0] = scores[rows[rows >= 0]]
-        return out
-
     def nearest(self, vector: np.ndarray, limit: int) -> list[tuple[int, float]]:
         """(entry id, cosine) of the nearest vectors, best first."""
         if not len(self.ids):

@@ -354,6 +354,7 @@ class _Handle:
         self.searcher = self.ix.searcher(weighting=WEIGHTING)
         self.arrays = IndexArrays(path, self.searcher)
         self._frequencies: dict[tuple[str, str], int] = {}
+        self._rows: tuple | None = None
 
     def refresh(self) -> None:
         if self.searcher.up_to_date():
@@ -363,6 +364,7 @@ class _Handle:
         old, self.searcher = self.searcher, self.ix.searcher(weighting=WEIGHTING)
         self.arrays = IndexArrays(self.path, self.searcher)
         self._frequencies = {}
+        self._rows = None
         old.close()
 
     def close(self) -> None:
@@ -373,6 +375,13 @@ class _Handle:
 
     def docs_with(self, fieldname: str, value: str) -> np.ndarray:
         return self.arrays.docs_with(fieldname, str(value), _decoder(fieldname))
+
+    def vector_rows(self, vecs) -> np.ndarray:
+        """Per document, the row of its entry's vector in vecs (-1: none); kept until the
+        searcher or the set of vectors changes."""
+        if self._rows is None or self._rows[0] is not vecs.ids:
+            self._rows = (vecs.ids, vecs.rows_of(self.arrays.column("id")))
+        return self._rows[1]
 
     def doc_frequency(self, fieldname: str, text: str) -> int:
         # Whoosh looks a term up in every segment's hash table each time; a query asks
@@ -687,10 +696,11 @@ class WhooshBackend:
         vector = meaning.query_vector(text) if vecs is not None else None
         if vector is None:
             return None, None
+        rows = h.vector_rows(vecs)
         similarity = np.full(h.arrays.size, -1.0, dtype=np.float32)
-        docs = np.flatnonzero(allowed)
-        if len(docs):
-            similarity[docs] = vecs.similarity(vector, h.arrays.column("id")[docs])
+        if len(vecs.ids):
+            usable = allowed & (rows >= 0)
+            similarity[usable] = (vecs.matrix @ vector)[rows[usable]]
         candidates = np.flatnonzero(similarity >= MIN_SIMILARITY)
         if len(candidates) > MEANING_POOL:
             best = np.argpartition(-similarity[candidates], MEANING_POOL - 1)[:MEANING_POOL]
