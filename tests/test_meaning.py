@@ -13,6 +13,7 @@ from django.core.management.base import CommandError
 from knowledgebase import moderation, search
 from knowledgebase.models import Embedding
 from knowledgebase.search import meaning as meaning_module
+from knowledgebase.search import whoosh_backend
 from tests.conftest import make_entry
 
 anonymous = AnonymousUser()
@@ -236,6 +237,29 @@ def test_a_paraphrase_without_shared_words_is_found_by_meaning_not_by_words(corp
     assert slugs(hybrid)[0] == "multilingual-content"
     assert hybrid.hits[0].by_meaning
     assert slugs(search.search(QUERY, {}, anonymous, mode="meaning"))[0] == "multilingual-content"
+
+
+def test_the_model_reads_real_words_uncorrected_and_typos_corrected(corpus):
+    embedded(slug="spend-plans", title="How agencies spend on software", summary="Budgets.")
+    search.rebuild()
+    backend = whoosh_backend.WhooshBackend()
+    searcher = whoosh_backend._handle().searcher
+
+    def for_words(text):
+        return backend._corrected(searcher, text, unknown_only=True)
+
+    def for_model(text):
+        return backend._corrected(searcher, text, unknown_only=True, keep=meaning_module.knows_word)
+
+    # "speak" is in no entry, one letter pair away from "spend": the word index gets the
+    # correction, the model keeps the word it knows.
+    assert for_words("people who speak other languages") == "people who spend other languages"
+    assert for_model("people who speak other languages") is None
+    # A typo that is no word to the model either is read corrected by both.
+    assert for_model("multilingal content") == for_words("multilingal content")
+    assert for_model("multilingal content") == "multilingual content"
+    typo = search.search("multilingal content", {}, anonymous, mode="meaning")
+    assert slugs(typo)[0] == "multilingual-content"
 
 
 def test_hybrid_keeps_word_matches_first_where_words_win(corpus):

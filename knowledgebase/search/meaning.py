@@ -265,6 +265,13 @@ def query_vector(text: str) -> np.ndarray | None:
     return vector
 
 
+def knows_word(word: str) -> bool:
+    """Whether the model's vocabulary has the word whole (a real word to it, not a typo it
+    would cut into pieces)."""
+    found = model()
+    return found is not None and found.tokenizer.token_to_id(word.lower()) is not None
+
+
 def _stale(entries, model_id: str, force: bool = False) -> list[tuple[object, str, str]]:
     """(entry, text, hash) of the entries whose vector is missing or out of date (all of
     them when forced)."""

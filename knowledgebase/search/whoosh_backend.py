@@ -568,7 +568,9 @@ class WhooshBackend:
                 return found[0]
         return None
 
-    def _corrected(self, searcher, text: str, *, unknown_only: bool) -> str | None:
+    def _corrected(
+        self, searcher, text: str, *, unknown_only: bool, keep: Callable[[str], bool] | None = None
+    ) -> str | None:
         """text with misspelt words replaced by the nearest word of titles, summaries and
         tags. unknown_only: only words found nowhere in the index (typo correction);
         otherwise also words missing from that short text (did-you-mean)."""
@@ -581,6 +583,8 @@ class WhooshBackend:
             if not parts or parts.group(2) in _OPERATORS:
                 return piece
             word = parts.group(2).lower()
+            if keep is not None and keep(word):
+                return piece
             if unknown_only and self._known(searcher, word):
                 return piece
             if not unknown_only and searcher.doc_frequency("spelling", word):
@@ -617,7 +621,7 @@ class WhooshBackend:
         terms: list[tuple[str, str, float]] = []
         near = similarity = None  # entries close in meaning (hybrid and meaning modes)
         if text:
-            typed_text = text  # the meaning model reads what was typed, not the corrections
+            typed_text = text
             corrected = self._corrected(searcher, text, unknown_only=True)
             if corrected:
                 result.suggestion = corrected
@@ -635,7 +639,12 @@ class WhooshBackend:
                 matched = allowed & found
             # Quoted phrases and operators ask for exact words: hybrid keeps to them.
             if mode == "meaning" or (mode == "hybrid" and is_any_of_words(q)):
-                near, similarity = self._near(h, allowed, _words_only(typed_text))
+                # The model reads the typo corrections, except of words it knows itself: a
+                # word no entry uses ("speak") is no typo of one that some entry does.
+                for_model = self._corrected(
+                    searcher, typed_text, unknown_only=True, keep=meaning.knows_word
+                )
+                near, similarity = self._near(h, allowed, _words_only(for_model or typed_text))
             if near is not None:
                 result.mode = mode
                 words_matched = matched
