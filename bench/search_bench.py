@@ -617,7 +617,8 @@ def build(n: int, workdir: Path, args) -> dict:
             print(f"  rebuild: {done:,}/{total:,}", flush=True)
 
     started = time.monotonic()
-    count = search.rebuild(progress=progress)
+    # As `manage.py rebuild_index` does: one indexing process per CPU (at most 4).
+    count = search.rebuild(progress=progress, procs=min(os.cpu_count() or 1, 4))
     result["rebuild_s"] = time.monotonic() - started
     result["indexed"] = count
     result["rate"] = count / result["rebuild_s"]

@@ -410,6 +410,23 @@ def test_rebuild_index_command_reports_the_count(db):
     assert search.check().ok
 
 
+def test_a_rebuild_in_several_processes_answers_like_one_in_one(db):
+    for n in range(40):
+        make_entry(slug=f"forms-{n}", title=f"Forms guide {n}", body="plain " * (n % 7 + 1))
+    make_entry(slug="cloud", title="Cloud hosting")
+
+    call_command("rebuild_index", "--procs", "1", stdout=StringIO())
+    one = find("plain forms")
+    out = StringIO()
+    call_command("rebuild_index", "--procs", "2", stdout=out)
+    two = find("plain forms")
+
+    assert "Indexed 41 entries" in out.getvalue() and "2 processes" in out.getvalue()
+    assert slugs(two) == slugs(one) and two.count == one.count == 40
+    assert [h.score for h in two.hits] == pytest.approx([h.score for h in one.hits])
+    assert search.check().ok
+
+
 def test_check_index_finds_drift_and_repair_fixes_it(db):
     kept = make_entry(slug="kept", title="Kept entry")
     archived = make_entry(slug="archived", title="Archived entry")

@@ -385,15 +385,16 @@ def _nearest_entries(
     return out[:limit]
 
 
-def rebuild(progress: Callable[[int, int], None] | None = None) -> int:
-    """Rebuild the index from the database; progress(done, total) is called along the way.
-    Returns the number of entries indexed."""
+def rebuild(progress: Callable[[int, int], None] | None = None, procs: int = 1) -> int:
+    """Rebuild the index from the database; progress(done, total) is called along the way;
+    procs > 1 indexes in that many processes (commands only). Returns the number of
+    entries indexed."""
     from knowledgebase.models import IndexRepair
 
     active = backend()
     started = timezone.now()
-    if progress is not None and active.name != _fallback().name:
-        count = active.rebuild(progress=progress)
+    if active.name != _fallback().name:
+        count = active.rebuild(progress=progress, procs=procs)
     else:
         count = active.rebuild()
     IndexRepair.objects.filter(failed_at__lt=started).delete()  # the rebuild redid them

@@ -478,8 +478,10 @@ class WhooshBackend:
             raise
         writer.commit(mergetype=_merge_tiers)
 
-    def rebuild(self, progress: Callable[[int, int], None] | None = None) -> int:
-        """Index every published entry into a fresh directory, then swap it in."""
+    def rebuild(self, progress: Callable[[int, int], None] | None = None, procs: int = 1) -> int:
+        """Index every published entry into a fresh directory, then swap it in. procs > 1:
+        that many processes analyse and write the documents (one segment each) while this
+        one reads the database; only for commands, never inside a web worker."""
         from knowledgebase.models import Entry
 
         target = _index_path()
@@ -492,7 +494,10 @@ class WhooshBackend:
         try:
             ix = index.create_in(str(fresh), SCHEMA)
             ids = list(Entry.objects.published().order_by("pk").values_list("pk", flat=True))
-            writer = ix.writer(limitmb=128, **WRITER_OPTIONS)
+            if procs > 1:
+                writer = ix.writer(procs=procs, multisegment=True, limitmb=128, **WRITER_OPTIONS)
+            else:
+                writer = ix.writer(limitmb=128, **WRITER_OPTIONS)
             done = 0
             try:
                 for chunk in _chunks(ids):
