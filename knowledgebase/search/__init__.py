@@ -28,7 +28,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from knowledgebase.search import meaning
-from knowledgebase.search.base import FACETS, IndexReport, SearchHit, SearchPage
+from knowledgebase.search.base import FACETS, IndexReport, SearchHit, SearchPage, entry_ids
 from knowledgebase.search.database_backend import DatabaseBackend
 
 __all__ = [
@@ -166,12 +166,7 @@ def _read(action: str, call: Callable):
 
 
 def index_entries(entries) -> None:
-    ids = (
-        list(entries.values_list("pk", flat=True))
-        if hasattr(entries, "values_list")
-        else [e if isinstance(e, int) else e.pk for e in entries]
-    )
-    _write("index entries", lambda b: b.index_entries(entries), ids)
+    _write("index entries", lambda b: b.index_entries(entries), entry_ids(entries))
 
 
 def index_entry(entry) -> None:
@@ -272,7 +267,6 @@ def index_entry_id(entry_id: int) -> None:
 
 
 def remove_entry(entry_id: int) -> None:
-    embed_entries([entry_id])
     _write(f"remove entry {entry_id}", lambda b: b.remove_entry(entry_id), [entry_id])
 
 

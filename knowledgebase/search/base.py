@@ -3,8 +3,17 @@
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from django.db.models import QuerySet
+
 # Facets shown on the results page, in this order; keys are the filter names.
 FACETS = ("kind", "agency", "tag", "audience", "channel", "year")
+
+
+def entry_ids(entries) -> list[int]:
+    """The ids of entries given as a queryset, entries or ids."""
+    if isinstance(entries, QuerySet):
+        return list(entries.order_by().values_list("pk", flat=True))
+    return [e if isinstance(e, int) else e.pk for e in entries]
 
 
 @dataclass
