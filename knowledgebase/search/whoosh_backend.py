@@ -28,7 +28,6 @@ from pathlib import Path
 
 import numpy as np
 from django.conf import settings
-from django.db.models import QuerySet
 from django.utils import timezone
 from whoosh import fields, index, qparser, scoring
 from whoosh import query as wq
@@ -39,7 +38,7 @@ from whoosh.reading import SegmentReader
 from knowledgebase import permissions
 from knowledgebase.search import meaning
 from knowledgebase.search.arrays import IndexArrays
-from knowledgebase.search.base import IndexReport, SearchHit, SearchPage
+from knowledgebase.search.base import IndexReport, SearchHit, SearchPage, entry_ids
 from knowledgebase.search.text import plain_text
 
 logger = logging.getLogger(__name__)
@@ -227,12 +226,6 @@ def _load(ids: Iterable[int]):
         .prefetch_related("tags", "contributing_agencies", "channels", "outcomes")
         .order_by("pk")
     )
-
-
-def _ids_of(entries) -> list[int]:
-    if isinstance(entries, QuerySet):
-        return list(entries.order_by().values_list("pk", flat=True))
-    return [e if isinstance(e, int) else e.pk for e in entries]
 
 
 def _chunks(items: list, size: int = CHUNK):
@@ -443,7 +436,7 @@ class WhooshBackend:
     def index_entries(self, entries) -> None:
         """Bring these entries' documents up to date: published ones are (re)indexed,
         the others removed. Builds the whole index when there is none yet."""
-        ids = _ids_of(entries)
+        ids = entry_ids(entries)
         if not ids:
             return
         path = _live_dir()
@@ -645,8 +638,9 @@ class WhooshBackend:
             # Quoted phrases and operators ask for exact words: hybrid keeps to them.
             if mode == "meaning" or (mode == "hybrid" and is_any_of_words(q)):
                 # The model reads the typo corrections, except of words it knows itself: a
-                # word no entry uses ("speak") is no typo of one that some entry does.
-                for_model = self._corrected(
+                # word no entry uses ("speak") is no typo of one that some entry does. (No
+                # correction at all: nothing to ask again.)
+                for_model = corrected and self._corrected(
                     searcher, typed_text, unknown_only=True, keep=meaning.knows_word
                 )
                 near, similarity = self._near(h, allowed, _words_only(for_model or typed_text))
