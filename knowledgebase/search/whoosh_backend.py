@@ -23,7 +23,8 @@ import re
 import shutil
 import threading
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -33,7 +34,9 @@ from whoosh import fields, index, qparser, scoring
 from whoosh import query as wq
 from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemmingAnalyzer
 from whoosh.codec.whoosh3 import W3Codec
+from whoosh.index import LockError
 from whoosh.reading import SegmentReader
+from whoosh.util.filelock import try_for
 
 from knowledgebase import permissions
 from knowledgebase.search import meaning
@@ -455,8 +458,7 @@ class WhooshBackend:
     def _write(self, path: str, ids: list[int], remove: Iterable[int] = ()) -> None:
         ix = index.open_dir(path)
         # Waits (bounded) for another process's write lock, then raises LockError.
-        writer = ix.writer(timeout=WRITE_TIMEOUT, delay=0.05, **WRITER_OPTIONS)
-        try:
+        with _writing(ix, timeout=WRITE_TIMEOUT, **WRITER_OPTIONS) as writer:
             for chunk in _chunks(ids):
                 docs = {e.pk: document(e) for e in _load(chunk)}
                 for pk in chunk:
@@ -466,10 +468,7 @@ class WhooshBackend:
                         writer.delete_by_term("id", pk)
             for pk in remove:
                 writer.delete_by_term("id", pk)
-        except BaseException:
-            writer.cancel()
-            raise
-        writer.commit(mergetype=_merge_tiers)
+            writer.commit(mergetype=_merge_tiers)
 
     def rebuild(self, progress: Callable[[int, int], None] | None = None, procs: int = 1) -> int:
         """Index every published entry into a fresh directory, then swap it in. procs > 1:
@@ -487,22 +486,19 @@ class WhooshBackend:
         try:
             ix = index.create_in(str(fresh), SCHEMA)
             ids = list(Entry.objects.published().order_by("pk").values_list("pk", flat=True))
+            options = {"limitmb": 128, **WRITER_OPTIONS}
             if procs > 1:
-                writer = ix.writer(procs=procs, multisegment=True, limitmb=128, **WRITER_OPTIONS)
-            else:
-                writer = ix.writer(limitmb=128, **WRITER_OPTIONS)
+                # The writers in the other processes take the same options.
+                options = {**options, "procs": procs, "multisegment": True, "subargs": options}
             done = 0
-            try:
+            with _writing(ix, **options) as writer:
                 for chunk in _chunks(ids):
                     for entry in _load(chunk):
                         writer.add_document(**document(entry))
                         done += 1
                     if progress:
                         progress(done, len(ids))
-            except BaseException:
-                writer.cancel()
-                raise
-            writer.commit()
+                writer.commit()
             ix.close()
         except BaseException:
             shutil.rmtree(fresh, ignore_errors=True)
@@ -869,6 +865,39 @@ def _fused(
     top = sorted(fused, key=lambda d: (-fused[d], word_rank.get(d, len(by_words)), d))
     rest = [(d, score) for d, score in by_words[FUSION_DEPTH:] if d not in fused]
     return [(d, fused[d]) for d in top] + rest
+
+
+@contextmanager
+def _writing(ix, *, timeout: float = 0.0, **options) -> Iterator:
+    """A writer of the index, committed inside the block. The index's write lock is released
+    however the block ends: also when the writer cannot create its files or its commit
+    fails half way (read-only directory, full disk, a merge that cannot read a segment)."""
+    # We hold the lock, not the writer (`_lk=False`, the keyword whoosh's own multiprocess
+    # writer gives its sub-writers): whoosh releases the lock only at the end of a commit
+    # or cancel that succeeds, so a writer whose constructor failed (nothing to cancel) or
+    # whose commit failed kept it until garbage collection, or for as long as a logged
+    # traceback kept the writer alive; every later write and check_index --repair failed.
+    lock = ix.lock("WRITELOCK")
+    if not try_for(lock.acquire, timeout=timeout, delay=0.05):
+        raise LockError("Another writer holds the index's write lock.")
+    try:
+        writer = ix.writer(_lk=False, **options)
+        try:
+            yield writer
+        except BaseException:
+            _cancel(writer)
+            raise
+    finally:
+        lock.release()
+
+
+def _cancel(writer) -> None:
+    """Drop a failed write's temporary files. After a commit that failed half way the
+    cancel may fail as well; the first error is the one worth raising."""
+    try:
+        writer.cancel()
+    except Exception:  # noqa: BLE001 — must not hide the error that made the write fail
+        logger.warning("Cancelling a failed index write failed too.", exc_info=True)
 
 
 def _merge_tiers(writer, segments: list) -> list:
