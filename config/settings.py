@@ -92,6 +92,17 @@ DATABASES = {
         default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}", conn_max_age=600, conn_health_checks=True
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite as a real embedded database for several workers: readers never wait for a
+    # writer (WAL), a writer waits its turn instead of failing with "database is locked"
+    # (busy timeout), and a write transaction takes the write lock when it begins
+    # (IMMEDIATE), so it cannot fail half way when it tries to upgrade a read lock.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -158,7 +169,7 @@ LOGGING = {
 }
 
 # Markdown: one sanitizing renderer serves pages and the editor preview.
-MARKDOWNX_MARKDOWNIFY_FUNCTION = "knowledgebase.markdown.render_markdown"
+MARKDOWNX_MARKDOWNIFY_FUNCTION = "knowledgebase.links.render"
 MARKDOWNX_UPLOAD_MAX_SIZE = 2 * 1024 * 1024
 MARKDOWNX_UPLOAD_CONTENT_TYPES = ["image/png", "image/jpeg", "image/gif", "image/webp"]
 MARKDOWNX_MEDIA_PATH = "uploads/"

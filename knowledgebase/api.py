@@ -5,11 +5,14 @@ request). Every view asks permissions.py, and every change of state goes through
 moderation.py, exactly like the HTML views. Things a user may not see answer 404, so that
 drafts and government-only entries do not reveal that they exist."""
 
-from django.conf import settings
-from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import F
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import serializers, status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import api_view, authentication_classes
@@ -17,8 +20,8 @@ from rest_framework.exceptions import NotFound
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
-from knowledgebase import analytics, moderation, permissions, revisions, search
-from knowledgebase.forms import staff_users, unique_slug
+from knowledgebase import analytics, entries, moderation, permissions, search
+from knowledgebase.forms import staff_users
 from knowledgebase.models import Agency, Channel, Entry, EntryLink, Transition
 
 MAX_QUERY = 500
@@ -447,39 +450,30 @@ class EntryWriteSerializer(serializers.ModelSerializer):
         ]
         extra_kwargs = {"body": {"trim_whitespace": False}}
 
-    def validate_body(self, body: str) -> str:
-        limit = settings.KB_BODY_MAX_CHARS
-        if len(body) > limit:
-            raise serializers.ValidationError(
-                f"The body is {len(body):,} characters long; the limit is {limit:,}. "
-                "Split it into several linked entries."
-            )
-        return body
-
     def validate_tags(self, tags: list[str]) -> list[str]:
         return list(dict.fromkeys(name.strip() for name in tags if name.strip()))
 
-    def validate(self, data: dict) -> dict:
-        started = data.get("started", getattr(self.instance, "started", None))
-        completed = data.get("completed", getattr(self.instance, "completed", None))
-        if started and completed and completed < started:
-            raise serializers.ValidationError(
-                {"completed": "The end date is before the start date."}
-            )
-        return data
 
-    def create(self, validated_data: dict) -> Entry:
-        tags = validated_data.pop("tags", [])
-        entry = super().create(validated_data)
-        entry.tags.set(tags)
-        return entry
+class EntryEditSerializer(EntryWriteSerializer):
+    change_summary = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=300,
+        help_text="Shown in the entry's history, e.g. “Added the 2025 results”.",
+    )
 
-    def update(self, entry: Entry, validated_data: dict) -> Entry:
-        tags = validated_data.pop("tags", None)
-        entry = super().update(entry, validated_data)
-        if tags is not None:
-            entry.tags.set(tags)
-        return entry
+    class Meta(EntryWriteSerializer.Meta):
+        fields = [*EntryWriteSerializer.Meta.fields, "change_summary"]
+
+
+def _written(write) -> Entry:
+    """Run an entries.create/update call; the model's rules answer 400, field by field."""
+    try:
+        return write()
+    except ValidationError as error:
+        detail = error.message_dict if hasattr(error, "error_dict") else error.messages
+        raise serializers.ValidationError(detail) from None
 
 
 ERRORS = {
@@ -537,17 +531,25 @@ def _create_entry(request) -> Response:
         raise PermissionDenied("Only signed-in staff with a home agency can write entries.")
     serializer = EntryWriteSerializer(data=request.data)
     serializer.is_valid(raise_exception=True)
-    defaults = {"lead_agency": permissions.home_agency(user), "contact": user}
-    with transaction.atomic():
-        entry = serializer.save(
-            slug=unique_slug(Entry, serializer.validated_data["title"]),
-            state=Entry.State.DRAFT,
-            created_by=user,
-            **{k: v for k, v in defaults.items() if k not in serializer.validated_data},
-        )
-        entry.authors.add(user)
-        moderation.record_creation(entry, by=user)
+    entry = _written(lambda: entries.create(by=user, data=serializer.validated_data))
     return _detail(request, entry, status.HTTP_201_CREATED)
+
+
+PRECONDITIONS = {
+    412: OpenApiResponse(
+        ErrorSerializer,
+        description="Somebody saved the entry since the version in If-Match; the ETag "
+        "header holds the current version: read it again and merge.",
+    ),
+    428: OpenApiResponse(ErrorSerializer, description="If-Match is missing."),
+}
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    required=True,
+    description='The ETag of the version you read (GET), e.g. "7".',
+)
 
 
 @extend_schema(
@@ -559,42 +561,69 @@ def _create_entry(request) -> Response:
 )
 @extend_schema(
     methods=["PATCH"],
-    request=EntryWriteSerializer,
-    responses={
-        200: EntryDetailSerializer,
-        **ERRORS,
-        412: OpenApiResponse(ErrorSerializer, description="If-Match does not match: reload."),
-    },
-    summary="Edit an entry",
-    description="Authors in editable states, moderators always. Send the ETag you read as "
-    "If-Match to get 412 instead of overwriting a newer edit.",
+    request=EntryEditSerializer,
+    parameters=[IF_MATCH],
+    responses={200: EntryDetailSerializer, **ERRORS, **PRECONDITIONS},
+    summary="Edit some fields of an entry",
+    description="Authors in editable states, moderators always. If-Match must hold the "
+    "ETag you read: a newer save is never overwritten (412 instead).",
     operation_id="entries_partial_update",
 )
-@api("GET", "PATCH")
+@extend_schema(
+    methods=["PUT"],
+    request=EntryEditSerializer,
+    parameters=[IF_MATCH],
+    responses={200: EntryDetailSerializer, **ERRORS, **PRECONDITIONS},
+    summary="Replace an entry's content",
+    description="As PATCH, with every required field.",
+    operation_id="entries_update",
+)
+@api("GET", "PATCH", "PUT")
 def entry_detail(request, slug: str):
     """GET: every public field of the entry, 404 if the user may not read it.
-    PATCH: change some fields (authors in editable states, moderators always). Send the
-    ETag of the version you edited as If-Match to be refused (412) instead of overwriting
-    somebody else's newer edit."""
+    PATCH/PUT: change its content (authors in editable states, moderators always), from the
+    version named by If-Match; 428 without it, 412 when somebody saved since."""
     entry = _entry_for(request, slug)
     if request.method == "GET":
         return _detail(request, entry)
     if not permissions.can_edit(request.user, entry):
         raise PermissionDenied("Only the authors and moderators can edit this entry.")
-    expected = request.headers.get("If-Match")
-    if expected and expected != _version(entry):
+    if "If-Match" not in request.headers:
         return Response(
-            {"detail": "Somebody changed this entry since you loaded it; reload and try again."},
+            {"detail": "Send If-Match with the ETag of the version you edited (from GET)."},
+            status=status.HTTP_428_PRECONDITION_REQUIRED,
+        )
+    serializer = EntryEditSerializer(entry, data=request.data, partial=request.method == "PATCH")
+    serializer.is_valid(raise_exception=True)
+    data = dict(serializer.validated_data)
+    summary = data.pop("change_summary", "")
+    try:
+        entry = _written(
+            lambda: entries.update(
+                entry,
+                by=request.user,
+                data=data,
+                base_version=_base_version(request.headers["If-Match"]),
+                summary=summary,
+            )
+        )
+    except entries.EditConflict as conflict:
+        response = Response(
+            {"detail": "Somebody changed this entry since you read it; read it again and merge."},
             status=status.HTTP_412_PRECONDITION_FAILED,
         )
-    serializer = EntryWriteSerializer(entry, data=request.data, partial=True)
-    serializer.is_valid(raise_exception=True)
-    with transaction.atomic():
-        revisions.keep_baseline(entry.pk)
-        entry = serializer.save()
-        renamed = bool({"title", "slug"} & serializer.validated_data.keys())
-        moderation.record_edit(entry, by=request.user, renamed=renamed)
+        response["ETag"] = _version(conflict.current)
+        return response
     return _detail(request, entry)
+
+
+def _base_version(if_match: str) -> int:
+    """The version an If-Match header names: '"7"' is 7; anything else matches nothing
+    (0), so it is answered 412 with the current ETag."""
+    tag = if_match.strip()
+    if len(tag) > 2 and tag[0] == tag[-1] == '"' and tag[1:-1].isdigit():
+        return int(tag[1:-1])
+    return 0
 
 
 # --- entries: workflow ----------------------------------------------------------------------

@@ -12,7 +12,7 @@ FEED_SIZE = 30
 
 def public_entries():
     """Feeds are read by feed readers that never sign in: public entries only."""
-    return Entry.objects.visible_to(AnonymousUser()).for_cards().order_by("-published_at")
+    return Entry.objects.visible_to(AnonymousUser()).for_cards().newest_first()
 
 
 class LatestEntriesFeed(Feed):

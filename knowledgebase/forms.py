@@ -1,7 +1,5 @@
 from django import forms
-from django.conf import settings
 from django.contrib.auth.models import User
-from django.utils.text import slugify
 from markdownx.widgets import MarkdownxWidget
 
 from knowledgebase.models import (
@@ -11,7 +9,6 @@ from knowledgebase.models import (
     CollectionItem,
     Entry,
     EntryLink,
-    OldSlug,
     OutcomeMetric,
 )
 
@@ -123,29 +120,8 @@ class EntryForm(forms.ModelForm):
         self.fields["authors"].help_text += many
 
     def clean_slug(self) -> str:
-        slug = self.cleaned_data["slug"] or self.instance.slug
-        if OldSlug.objects.filter(slug=slug).exclude(entry=self.instance).exists():
-            raise forms.ValidationError(
-                "Another entry used this address before; old links to it lead there."
-            )
-        return slug
-
-    def clean_body(self) -> str:
-        body = self.cleaned_data.get("body", "")
-        limit = settings.KB_BODY_MAX_CHARS
-        if len(body) > limit:
-            raise forms.ValidationError(
-                f"The body is {len(body):,} characters long; the limit is {limit:,}. "
-                "Split it into several linked entries."
-            )
-        return body
-
-    def clean(self):
-        data = super().clean()
-        started, completed = data.get("started"), data.get("completed")
-        if started and completed and completed < started:
-            self.add_error("completed", "The end date is before the start date.")
-        return data
+        # Left empty: the address stays as it is. The rules for addresses are the model's.
+        return self.cleaned_data["slug"] or self.instance.slug
 
 
 class OutcomeMetricForm(forms.ModelForm):
@@ -231,16 +207,6 @@ class CollectionItemForm(forms.ModelForm):
 CollectionItemFormSet = forms.inlineformset_factory(
     Collection, CollectionItem, form=CollectionItemForm, extra=3, can_delete=True
 )
-
-
-def unique_slug(model, text: str, *, max_length: int = 80) -> str:
-    base = slugify(text)[:max_length].strip("-") or "entry"
-    slug, n = base, 2
-    while model.objects.filter(slug=slug).exists():
-        suffix = f"-{n}"
-        slug = f"{base[: max_length - len(suffix)]}{suffix}"
-        n += 1
-    return slug
 
 
 class LinkForm(forms.Form):

@@ -3,26 +3,30 @@
 One JSON object per line, in the format of the shared corpus (see DESIGN.md "Contracts with
 the outside"). The `id` of a line is the entry's slug, so importing the same file again
 updates the entries in place. A bad line is reported with its number and skipped; the other
-lines still import. Search indexing happens once, in bulk, after the import has committed."""
+lines still import. This module reads the file; entries.import_batch writes what it says,
+a batch of lines at a time, through the same rules as the editor and the API. Besides the
+corpus's keys a line may carry the rest of an entry's content (contributing_agencies,
+audience, channels, started, completed, cost_band, practice_status, outcomes), which
+export_entries writes, so that an export round-trips."""
 
 import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
+from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, transaction
-from django.db.models import Subquery
-from django.utils import timezone
+from django.db import transaction
+from django.db.models import Prefetch, Subquery
 from django.utils.text import slugify
 from taggit.models import Tag, TaggedItem
 
-from knowledgebase import moderation, search
-from knowledgebase.models import Agency, Entry, EntryLink
+from knowledgebase import entries
+from knowledgebase.models import Agency, Channel, Entry, EntryLink, OutcomeMetric
 
 REQUIRED = ("id", "title", "summary", "kind")
 # Optional text fields: null means empty.
@@ -39,7 +43,16 @@ VALIDATED_FIELDS = {
     "visibility",
     "featured",
     "published_at",
+    "audience",
+    "started",
+    "completed",
+    "cost_band",
+    "practice_status",
 }
+# Optional keys holding a choice; "" or null means not stated.
+CHOICE_FIELDS = ("audience", "cost_band", "practice_status")
+DATE_FIELDS = ("started", "completed")
+BATCH = 500  # lines per transaction: a long import never holds the database for long
 ACRONYM = re.compile(r"[A-Z0-9&.-]{2,12}")
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 RELATED = EntryLink.Kind.RELATED
@@ -60,6 +73,10 @@ class Record:
     set_agency: bool = False  # the line has an `agency` key
     tags: list[str] | None = None  # None: the line has no `tags` key, keep the tags
     links_to: list[str] = field(default_factory=list)
+    # None: the line does not say, keep what the entry has.
+    contributing: list[str] | None = None  # agency names or acronyms
+    channels: list[str] | None = None  # channel slugs
+    outcomes: list[dict] | None = None
 
 
 @dataclass
@@ -149,9 +166,24 @@ def parse_line(text: str, *, line: int) -> Record:
         values["featured"] = data["featured"]
     # A date the line does not give never clears one the entry has: publishing sets it.
     if data.get("published") is not None:
-        values["published_at"] = _parse_date(data["published"])
+        values["published_at"] = _parse_date(data["published"], "published")
+    for key in CHOICE_FIELDS:
+        if key in data:
+            if data[key] is not None and not isinstance(data[key], str):
+                raise BadLine(f"{key} must be a string or null, got {_json_type(data[key])}")
+            values[key] = data[key] or ""
+    for key in DATE_FIELDS:
+        if key in data:
+            value = data[key]
+            values[key] = None if value is None else _parse_date(value, key).date()
 
     record = Record(line=line, slug=data["id"], values=values)
+    if "contributing_agencies" in data:
+        record.contributing = _names(data["contributing_agencies"], "contributing_agencies")
+    if "channels" in data:
+        record.channels = _names(data["channels"], "channels")
+    if "outcomes" in data:
+        record.outcomes = _outcome_rows(data["outcomes"])
     if "agency" in data:
         record.set_agency = True
         agency = data["agency"]
@@ -180,14 +212,42 @@ def _json_type(value) -> str:
     return names.get(type(value), "a number")
 
 
-def _parse_date(value) -> datetime:
+def _parse_date(value, key: str) -> datetime:
     if not isinstance(value, str) or not DATE.fullmatch(value):
-        raise BadLine(f"published {value!r} is not a date (YYYY-MM-DD) or null")
+        raise BadLine(f"{key} {value!r} is not a date (YYYY-MM-DD) or null")
     try:
         day = date.fromisoformat(value)
     except ValueError:
-        raise BadLine(f"published {value!r} is not a valid date") from None
+        raise BadLine(f"{key} {value!r} is not a valid date") from None
     return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def _names(value, key: str) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise BadLine(f"{key} must be a list of names (strings)")
+    return list(dict.fromkeys(v.strip() for v in value))
+
+
+def _outcome_rows(value) -> list[dict]:
+    """Outcome rows as objects; their values are checked by the model's rules on save."""
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(row, dict) for row in value):
+        raise BadLine("outcomes must be a list of objects")
+    rows = []
+    for number, row in enumerate(value, start=1):
+        for key in ("baseline", "result"):
+            if row.get(key) is not None and (
+                isinstance(row[key], bool) or not isinstance(row[key], int | float)
+            ):
+                raise BadLine(f"outcomes row {number}: {key} must be a number or null")
+        for key in ("measure", "unit", "period", "source"):
+            if row.get(key) is not None and not isinstance(row[key], str):
+                raise BadLine(f"outcomes row {number}: {key} must be a string")
+        rows.append({key: row.get(key) for key in entries.OUTCOME_FIELDS})
+    return rows
 
 
 def _tag_names(tags) -> list[str]:
@@ -240,10 +300,9 @@ def read_lines(path: Path) -> Iterator[tuple[int, str | None]]:
 
 
 class _Catalog:
-    """Agencies and tags by lower-cased name, loaded once instead of queried per line.
-
-    Rows created while importing a line that fails are rolled back with the line's
-    savepoint, so forget() drops them from the catalog too."""
+    """Agencies, tags and channels by lower-cased name, loaded once instead of queried per
+    line. A missing agency or tag is created when a batch needs it (and stays, should its
+    line then fail)."""
 
     def __init__(self) -> None:
         self.agency_by_name: dict[str, Agency] = {}
@@ -252,17 +311,13 @@ class _Catalog:
         for agency in Agency.objects.all():
             self._add_agency(agency)
         self.tags = {tag.name.lower(): tag for tag in Tag.objects.all()}
-        self._new: list[tuple[dict, str]] = []
-        self._new_slugs: list[str] = []
+        self.channels = {channel.slug: channel for channel in Channel.objects.all()}
 
-    def _add_agency(self, agency: Agency) -> list[tuple[dict, str]]:
-        added = [(self.agency_by_name, agency.name.lower())]
+    def _add_agency(self, agency: Agency) -> None:
         self.agency_by_name.setdefault(agency.name.lower(), agency)
         if agency.acronym:
             self.agency_by_acronym.setdefault(agency.acronym.lower(), agency)
-            added.append((self.agency_by_acronym, agency.acronym.lower()))
         self.agency_slugs.add(agency.slug)
-        return added
 
     def agency(self, name: str) -> Agency:
         key = name.lower()
@@ -270,9 +325,9 @@ class _Catalog:
         if found:
             return found
         acronym = name if ACRONYM.fullmatch(name) and re.search("[A-Z]", name) else ""
+        # The file does not say the level of government: it stays unknown.
         agency = Agency.objects.create(name=name, acronym=acronym, slug=self._free_slug(name))
-        self._new += self._add_agency(agency)
-        self._new_slugs.append(agency.slug)
+        self._add_agency(agency)
         return agency
 
     def _free_slug(self, name: str) -> str:
@@ -291,19 +346,15 @@ class _Catalog:
             tag = self.tags.get(name.lower())
             if tag is None:
                 tag = self.tags[name.lower()] = Tag.objects.create(name=name)
-                self._new.append((self.tags, name.lower()))
             tags.append(tag)
         return tags
 
-    def keep(self) -> None:
-        self._new.clear()
-        self._new_slugs.clear()
-
-    def forget(self) -> None:
-        for mapping, key in self._new:
-            mapping.pop(key, None)
-        self.agency_slugs.difference_update(self._new_slugs)
-        self.keep()
+    def channel_objects(self, slugs: list[str]) -> list[Channel]:
+        unknown = [slug for slug in slugs if slug not in self.channels]
+        if unknown:
+            known = ", ".join(sorted(self.channels))
+            raise BadLine(f"channels: unknown {', '.join(map(repr, unknown))} (known: {known})")
+        return [self.channels[slug] for slug in slugs]
 
 
 # --- import -----------------------------------------------------------------------------
@@ -330,13 +381,24 @@ def import_entries(path: Path | str, *, publish: bool = False, user=None) -> Imp
 
     note = f"Imported from {path.name}"
     imported: dict[str, tuple[int, Entry]] = {}  # slug -> (line, entry)
-    with transaction.atomic():
-        existing = Entry.objects.defer("body_html").in_bulk(
-            {r.slug for r in records}, field_name="slug"
-        )
-        catalog = _Catalog()
-        tag_ids = _tag_ids_of(existing.values())
-        for record in records:
+    catalog = _Catalog()
+    for start in range(0, len(records), BATCH):
+        with transaction.atomic():
+            batch, items = [], []
+            for record in records[start : start + BATCH]:
+                try:
+                    items.append(_entry_data(record, catalog))
+                except BadLine as error:
+                    report.bad_lines += 1
+                    report.problems.append((record.line, str(error)))
+                    continue
+                batch.append(record)
+            results = entries.import_batch(items, by=user, publish=publish, note=note)
+        for record, result in zip(batch, results, strict=True):
+            if result.entry is None:
+                report.bad_lines += 1
+                report.problems.append((record.line, result.error))
+                continue
             if record.slug in imported:
                 report.problems.append(
                     (
@@ -345,101 +407,48 @@ def import_entries(path: Path | str, *, publish: bool = False, user=None) -> Imp
                         f"{imported[record.slug][0]}; this line updates that entry",
                     )
                 )
-            try:
-                with transaction.atomic():
-                    entry, created, changed = _save(
-                        record,
-                        existing.get(record.slug),
-                        catalog,
-                        tag_ids,
-                        publish=publish,
-                        user=user,
-                        note=note,
-                    )
-            except (DatabaseError, ValidationError) as error:
-                catalog.forget()
-                if record.slug in existing:  # undo what the failed line changed in memory
-                    existing[record.slug].refresh_from_db()
-                    tag_ids.update(_tag_ids_of([existing[record.slug]]))
-                report.bad_lines += 1
-                report.problems.append((record.line, f"could not be saved: {error}"))
-                continue
-            catalog.keep()
-            existing[record.slug] = entry
-            imported[record.slug] = (record.line, entry)
-            if created:
+            imported[record.slug] = (record.line, result.entry)
+            if result.created:
                 report.created += 1
             else:
                 report.updated += 1
-            if changed:
-                report.changed_ids.add(entry.pk)
+            if result.changed:
+                report.changed_ids.add(result.entry.pk)
+    with transaction.atomic():
         _link(records, imported, report, user=user)
-
     report.problems.sort(key=lambda problem: problem[0])
-    search.index_entries(Entry.objects.published().filter(pk__in=report.changed_ids))
     return report
 
 
-def _tag_ids_of(entries) -> dict[int, set[int]]:
-    ids = [entry.pk for entry in entries]
-    tag_ids: dict[int, set[int]] = {pk: set() for pk in ids}
-    rows = TaggedItem.objects.filter(
-        content_type=ContentType.objects.get_for_model(Entry), object_id__in=ids
-    ).values_list("object_id", "tag_id")
-    for object_id, tag_id in rows:
-        tag_ids[object_id].add(tag_id)
-    return tag_ids
+def read_entries(path: Path) -> list[dict]:
+    """Every line of a file we ship (the demo entries) as data for entries.create: a bad
+    line there is our mistake, so it raises BadLine naming the line instead of skipping."""
+    catalog = _Catalog()
+    found = []
+    for number, text in read_lines(path):
+        try:
+            if text is None:
+                raise BadLine("not valid UTF-8")
+            found.append(_entry_data(parse_line(text, line=number), catalog))
+        except BadLine as error:
+            raise BadLine(f"{path.name}, line {number}: {error}") from None
+    return found
 
 
-def _save(
-    record: Record,
-    entry: Entry | None,
-    catalog: _Catalog,
-    tag_ids: dict[int, set[int]],
-    *,
-    publish: bool,
-    user,
-    note: str,
-) -> tuple[Entry, bool, bool]:
-    """Create or update the entry of one line: (entry, created, changed)."""
-    values = dict(record.values)
+def _entry_data(record: Record, catalog: _Catalog) -> dict:
+    """What a line says of its entry, with names turned into rows, for entries.import_batch."""
+    data = dict(record.values)
     if record.set_agency:
-        values["lead_agency_id"] = catalog.agency(record.agency).pk if record.agency else None
-    tags = None if record.tags is None else catalog.tag_objects(record.tags)
-
-    created = entry is None
-    if created:
-        entry = Entry(**values, created_by=user)
-        entry.save()
-        if user is not None:
-            entry.authors.add(user)
-        if tags:
-            content_type = ContentType.objects.get_for_model(Entry)
-            TaggedItem.objects.bulk_create(
-                TaggedItem(content_type=content_type, object_id=entry.pk, tag=tag) for tag in tags
-            )
-        tag_ids[entry.pk] = {tag.pk for tag in tags or ()}
-        moderation.record_creation(entry, by=user, note=note, index=False)
-        changed = True
-    else:
-        changed = False
-        differs = [name for name, value in values.items() if getattr(entry, name) != value]
-        if differs:
-            for name in differs:
-                setattr(entry, name, values[name])
-            # Rendering the body is the expensive part of a save: only when something changed.
-            entry.save()
-            changed = True
-        if tags is not None and {tag.pk for tag in tags} != tag_ids[entry.pk]:
-            entry.tags.set(tags)
-            tag_ids[entry.pk] = {tag.pk for tag in tags}
-            if not differs:
-                entry.updated_at = timezone.now()
-                Entry.objects.filter(pk=entry.pk).update(updated_at=entry.updated_at)
-            changed = True
-    if publish and moderation.publish_imported(entry, by=user, note=note, index=False):
-        changed = True
-    return entry, created, changed
+        data["lead_agency"] = catalog.agency(record.agency) if record.agency else None
+    if record.tags is not None:
+        data["tags"] = catalog.tag_objects(record.tags)
+    if record.contributing is not None:
+        data["contributing_agencies"] = [catalog.agency(name) for name in record.contributing]
+    if record.channels is not None:
+        data["channels"] = catalog.channel_objects(record.channels)
+    if record.outcomes is not None:
+        data["outcomes"] = record.outcomes
+    return data
 
 
 def _link(
@@ -499,15 +508,15 @@ def export_entries(path: Path | str, *, include_all: bool = False) -> int:
 
     links_to lists only entries that are in the same file, so the file stands on its own
     and imports without warnings. Returns the number of entries written."""
-    entries = Entry.objects.all() if include_all else Entry.objects.published()
-    entries = entries.order_by("slug")
+    chosen = Entry.objects.all() if include_all else Entry.objects.published()
+    chosen = chosen.order_by("slug")
     # Tags and links in two queries, matched up here; joining links to the wide entry
     # table in SQL makes SQLite read every body.
-    slugs = dict(entries.values_list("pk", "slug"))
+    slugs = dict(chosen.values_list("pk", "slug"))
     tags: dict[int, list[str]] = {}
     rows = TaggedItem.objects.filter(
         content_type=ContentType.objects.get_for_model(Entry),
-        object_id__in=Subquery(entries.values("pk")),
+        object_id__in=Subquery(chosen.values("pk")),
     ).values_list("object_id", "tag__name")
     for object_id, name in rows:
         tags.setdefault(object_id, []).append(name)
@@ -520,7 +529,12 @@ def export_entries(path: Path | str, *, include_all: bool = False) -> int:
 
     count = 0
     with open(path, "w", encoding="utf-8", newline="\n") as file:
-        for entry in entries.select_related("lead_agency").iterator(chunk_size=500):
+        rows = chosen.select_related("lead_agency").prefetch_related(
+            "contributing_agencies",
+            "channels",
+            Prefetch("outcomes", queryset=OutcomeMetric.objects.order_by("order", "id")),
+        )
+        for entry in rows.iterator(chunk_size=500):
             record = entry_record(
                 entry, tags=tags.get(entry.pk, []), links_to=links.get(entry.pk, [])
             )
@@ -548,5 +562,29 @@ def entry_record(entry: Entry, *, tags: list[str], links_to: list[str]) -> dict:
         "links_to": sorted(links_to),
         "visibility": entry.visibility,
         "featured": entry.featured,
+        "contributing_agencies": [agency.name for agency in entry.contributing_agencies.all()],
+        "audience": entry.audience,
+        "channels": [channel.slug for channel in entry.channels.all()],
+        "started": entry.started.isoformat() if entry.started else None,
+        "completed": entry.completed.isoformat() if entry.completed else None,
+        "cost_band": entry.cost_band,
+        "practice_status": entry.practice_status,
+        "outcomes": [
+            {
+                "measure": metric.measure,
+                "baseline": _number(metric.baseline),
+                "result": _number(metric.result),
+                "unit": metric.unit,
+                "period": metric.period,
+                "source": metric.source,
+            }
+            for metric in entry.outcomes.all()
+        ],
     }
     return record
+
+
+def _number(value: Decimal | None) -> int | float | None:
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() else float(value)

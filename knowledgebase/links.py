@@ -2,9 +2,9 @@
 reverse side shown on the target ("Builds on this"), and the broken-link report."""
 
 import re
+from collections.abc import Iterable
 
 from django.db import transaction
-from django.db.models import Q
 
 from knowledgebase.markdown import WIKI_LINK, render_markdown
 from knowledgebase.models import Entry, EntryLink, OldSlug
@@ -47,6 +47,13 @@ def resolve(slugs) -> dict[str, Entry]:
     return found
 
 
+def render(markdown: str) -> str:
+    """The one way text is rendered for the site: the entries its wiki links name are
+    looked up here, in one go, and handed to the sanitizing renderer."""
+    slugs = wiki_slugs(markdown)
+    return render_markdown(markdown, resolve(slugs) if slugs else None)
+
+
 def record_slug_change(entry: Entry, old_slug: str) -> None:
     """Keep the old address working after the entry's slug changed."""
     if not old_slug or old_slug == entry.slug:
@@ -55,20 +62,32 @@ def record_slug_change(entry: Entry, old_slug: str) -> None:
     OldSlug.objects.update_or_create(slug=old_slug, defaults={"entry": entry})
 
 
-def refresh_wiki_html(target: Entry) -> int:
-    """Re-render the entries whose wiki links name this one, after its title, address or
-    state changed (their HTML is stored, rendered once). Returns how many."""
-    slugs = [target.slug, *target.old_slugs.values_list("slug", flat=True)]
-    naming = Q()
-    for slug in slugs:
-        naming |= Q(body__contains=f"[[{slug}]]") | Q(body__contains=f"[[{slug}|")
-    sources = Entry.objects.filter(naming).exclude(pk=target.pk).only("pk", "body")
-    count = 0
-    for source in sources:
+def refresh_naming(slugs, *, by, skip: Iterable[int] = ()) -> int:
+    """Re-render the entries whose wiki links name any of these slugs and record those
+    links, after the entries the slugs name appeared, were renamed or changed state
+    (the HTML is stored, rendered once). Returns how many entries were re-rendered."""
+    slugs = set(slugs)
+    if not slugs:
+        return 0
+    # Few bodies hold wiki links: find them by "[[" and read their links here, rather
+    # than asking the database to match every slug against every body.
+    candidates = Entry.objects.filter(body__contains="[[").exclude(pk__in=list(skip))
+    naming = [
+        source
+        for source in candidates.only("pk", "slug", "body")
+        if slugs.intersection(wiki_slugs(source.body))
+    ]
+    for source in naming:
         # A plain update: the linking entry itself did not change (no new version, no index).
-        Entry.objects.filter(pk=source.pk).update(body_html=render_markdown(source.body))
-        count += 1
-    return count
+        Entry.objects.filter(pk=source.pk).update(body_html=render(source.body))
+        record_wiki_links(source, by=by)
+    return len(naming)
+
+
+def refresh_wiki_html(target: Entry, *, by=None) -> int:
+    """refresh_naming for one entry under its current and earlier addresses."""
+    slugs = [target.slug, *target.old_slugs.values_list("slug", flat=True)]
+    return refresh_naming(slugs, by=by, skip=[target.pk])
 
 
 def add_link(source: Entry, target: Entry, *, kind: str, note: str = "", by) -> EntryLink:

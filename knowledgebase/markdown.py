@@ -1,12 +1,15 @@
 """The one markdown renderer: markdown in, sanitized HTML out.
 
-Used on save for entry bodies and collection intros, and as django-markdownx's
-MARKDOWNX_MARKDOWNIFY_FUNCTION, so the live preview is exactly as safe as the page."""
+Entry bodies, comments and collection intros are rendered once, when they are written,
+through links.render (which finds the entries their wiki links name); so is the editor's
+live preview (MARKDOWNX_MARKDOWNIFY_FUNCTION), which is exactly as safe as the page."""
 
 import html
 import logging
 import re
 import xml.etree.ElementTree as etree
+from collections.abc import Mapping
+from typing import Protocol
 
 import markdown
 import nh3
@@ -158,36 +161,36 @@ def _limit_nesting(text: str) -> str:
     return _CONTAINERS.sub(r"\1", text)
 
 
-WIKI_LINK = r"\[\[([a-z0-9][a-z0-9_-]{0,99})(?:\|([^\]\n]{1,200}))?\]\]"
+# Not followed by "(": `[[2]](#fn2)` is a markdown link whose text is "[2]" (pandoc writes
+# footnote references that way), not a wiki link.
+WIKI_LINK = r"\[\[([a-z0-9][a-z0-9_-]{0,99})(?:\|([^\]\n]{1,200}))?\]\](?!\()"
+
+
+class WikiTarget(Protocol):
+    """What a wiki link needs to know of the entry it names (an Entry will do)."""
+
+    slug: str
+    title: str
+    state: str
+    visibility: str
+
+    def get_absolute_url(self) -> str: ...
 
 
 class _WikiLinkProcessor(InlineProcessor):
     """`[[slug]]` and `[[slug|label]]`: a link to another entry, shown with its title.
 
-    Only the title of a published public entry is shown, since the HTML is stored once
-    for every reader; an unknown slug renders as visibly missing text."""
+    The renderer looks nothing up: the caller passes the entries the text names
+    (links.render does). Only the title of a published public entry is shown, since the
+    HTML is stored once for every reader; an unknown slug renders as visibly missing text."""
 
-    MAX_LOOKUPS = 200
-
-    def __init__(self, pattern: str, md: markdown.Markdown):
+    def __init__(self, pattern: str, md: markdown.Markdown, targets: Mapping[str, WikiTarget]):
         super().__init__(pattern, md)
-        self.targets: dict[str, object] = {}
-
-    def target(self, slug: str):
-        if slug not in self.targets and len(self.targets) < self.MAX_LOOKUPS:
-            from knowledgebase.models import Entry
-
-            fields = ("slug", "title", "state", "visibility")
-            self.targets[slug] = (
-                Entry.objects.filter(slug=slug).only(*fields).first()
-                # An address the entry had before it was renamed.
-                or Entry.objects.filter(old_slugs__slug=slug).only(*fields).first()
-            )
-        return self.targets.get(slug)
+        self.targets = targets
 
     def handleMatch(self, m: re.Match, data: str):  # noqa: N802 (library API)
         slug, label = m.group(1), (m.group(2) or "").strip()
-        target = self.target(slug)
+        target = self.targets.get(slug)
         if target is None or target.state not in ("published", "archived"):
             # A draft or an entry in review is nobody's to link to yet: shown as missing
             # until it is published (publishing re-renders the entries that name it).
@@ -203,12 +206,17 @@ class _WikiLinkProcessor(InlineProcessor):
 
 
 class _WikiLinks(Extension):
+    def __init__(self, targets: Mapping[str, WikiTarget]):
+        super().__init__()
+        self.targets = targets
+
     def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (library API)
         # Before links (160) and references (170), after code spans (190).
-        md.inlinePatterns.register(_WikiLinkProcessor(WIKI_LINK, md), "wiki_link", 175)
+        processor = _WikiLinkProcessor(WIKI_LINK, md, self.targets)
+        md.inlinePatterns.register(processor, "wiki_link", 175)
 
 
-def _markdown() -> markdown.Markdown:
+def _markdown(wiki: Mapping[str, WikiTarget]) -> markdown.Markdown:
     return markdown.Markdown(
         # Not "extra": its definition lists and abbreviations are quadratic on hostile input.
         extensions=[
@@ -217,7 +225,7 @@ def _markdown() -> markdown.Markdown:
             "footnotes",
             "sane_lists",
             _SafeSyntax(),
-            _WikiLinks(),
+            _WikiLinks(wiki),
         ],
         output_format="html",
     )
@@ -234,13 +242,14 @@ def sanitize(html_text: str) -> str:
     )
 
 
-def render_markdown(text: str) -> str:
-    """Render untrusted markdown to HTML that is safe to show as is."""
+def render_markdown(text: str, wiki: Mapping[str, WikiTarget] | None = None) -> str:
+    """Render untrusted markdown to HTML that is safe to show as is. `wiki` maps the slugs
+    its wiki links name to their entries; a slug it lacks renders as missing."""
     if not text:
         return ""
     text = _limit_nesting(text[: settings.KB_BODY_MAX_CHARS])
     try:
-        rendered = _markdown().convert(text)
+        rendered = _markdown(wiki or {}).convert(text)
     except RecursionError:
         logger.warning("markdown too deeply nested; showing it as plain text")
         rendered = f"<pre>{html.escape(text)}</pre>"

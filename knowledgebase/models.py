@@ -1,9 +1,10 @@
 from datetime import date
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models
-from django.db.models import Prefetch, Q
+from django.db.models import F, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 from taggit.managers import TaggableManager
@@ -19,6 +20,7 @@ class Agency(models.Model):
         LOCAL = "local", "Local"
         TRIBAL = "tribal", "Tribal"
         INTERNATIONAL = "international", "International"
+        __empty__ = "Level not stated"
 
     name = models.CharField(max_length=200, unique=True)
     acronym = models.CharField(max_length=30, blank=True)
@@ -26,7 +28,8 @@ class Agency(models.Model):
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
     )
-    level = models.CharField(max_length=20, choices=Level.choices, default=Level.FEDERAL)
+    # Unknown unless somebody says it: an agency created by an import has no level.
+    level = models.CharField(max_length=20, choices=Level.choices, blank=True, default="")
 
     class Meta:
         ordering = ["name"]
@@ -70,6 +73,16 @@ class Channel(models.Model):
         return self.name
 
 
+def validate_body_length(body: str) -> None:
+    limit = settings.KB_BODY_MAX_CHARS
+    if len(body) > limit:
+        raise ValidationError(
+            f"The body is {len(body):,} characters long; the limit is {limit:,}. "
+            "Split it into several linked entries.",
+            code="max_length",
+        )
+
+
 class EntryQuerySet(models.QuerySet):
     def published(self) -> "EntryQuerySet":
         return self.filter(state=Entry.State.PUBLISHED)
@@ -109,6 +122,15 @@ class EntryQuerySet(models.QuerySet):
         if filters.get("agency") or filters.get("tag") or filters.get("channel"):
             qs = qs.distinct()
         return qs
+
+    def newest_first(self) -> "EntryQuerySet":
+        """Latest publication first; entries whose date is unknown come after the dated ones
+        (PostgreSQL would put them first)."""
+        return self.order_by(F("published_at").desc(nulls_last=True), "-id")
+
+    def recent(self) -> "EntryQuerySet":
+        """Newest first, of the entries whose publication date is known."""
+        return self.exclude(published_at=None).newest_first()
 
     def for_cards(self) -> "EntryQuerySet":
         """What an entry card shows, without a query per card."""
@@ -165,7 +187,7 @@ class Entry(models.Model):
         validators=[MaxLengthValidator(500)],
         help_text="Plain text, up to 500 characters: what was done and what changed.",
     )
-    body = models.TextField(blank=True, validators=[MaxLengthValidator(settings.KB_BODY_MAX_CHARS)])
+    body = models.TextField(blank=True, validators=[validate_body_length])
     body_html = models.TextField(blank=True, editable=False)
     tags = TaggableManager(blank=True, help_text="Topics, separated by commas.")
 
@@ -221,12 +243,16 @@ class Entry(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
+    # None on a published entry: the date is unknown (an import without one).
     published_at = models.DateTimeField(null=True, blank=True)
+    # Counts saves of the content (entries.py); editors send back the version they read,
+    # so a save over somebody else's newer one is refused instead of lost.
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = EntryQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-published_at", "-created_at"]
+        ordering = [F("published_at").desc(nulls_last=True), "-created_at"]
         verbose_name_plural = "entries"
         indexes = [
             models.Index(fields=["state", "visibility", "-published_at"]),
@@ -237,21 +263,17 @@ class Entry(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    def save(self, *args, **kwargs):
-        # Rendered once, on save; pages only show the stored, sanitized HTML.
-        from knowledgebase.markdown import render_markdown
-
-        update_fields = kwargs.get("update_fields")
-        if update_fields is None or "body" in update_fields:
-            # NUL is never meaningful text, and PostgreSQL refuses it in text columns.
-            self.body = self.body.replace("\x00", "")
-            self.body_html = render_markdown(self.body)
-            if update_fields is not None:
-                kwargs["update_fields"] = {*update_fields, "body_html"}
-        super().save(*args, **kwargs)
-
     def get_absolute_url(self) -> str:
         return reverse("kb:entry-detail", args=[self.slug])
+
+    def clean(self) -> None:
+        errors = {}
+        if self.started and self.completed and self.completed < self.started:
+            errors["completed"] = "The end date is before the start date."
+        if self.slug and OldSlug.objects.filter(slug=self.slug).exclude(entry_id=self.pk).exists():
+            errors["slug"] = "Another entry used this address before; old links to it lead there."
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def is_published(self) -> bool:
@@ -260,12 +282,6 @@ class Entry(models.Model):
     @property
     def is_stale(self) -> bool:
         return self.review_by is not None and self.review_by < date.today()
-
-    @property
-    def version(self) -> str:
-        """Changes with every save. An editor (page or API) sends back the version it read,
-        so that a save over somebody else's newer one is refused instead of lost."""
-        return str(int(self.updated_at.timestamp() * 1_000_000)) if self.updated_at else ""
 
     @property
     def topics(self) -> list[Tag]:
@@ -418,10 +434,10 @@ class Comment(models.Model):
         return f"Comment by {self.author} on {self.entry}"
 
     def save(self, *args, **kwargs):
-        from knowledgebase.markdown import render_markdown
+        from knowledgebase.links import render
 
         self.body = self.body.replace("\x00", "")  # PostgreSQL refuses NUL in text
-        self.body_html = render_markdown(self.body)
+        self.body_html = render(self.body)
         super().save(*args, **kwargs)
 
 
@@ -541,9 +557,9 @@ class Collection(models.Model):
         return self.title
 
     def save(self, *args, **kwargs):
-        from knowledgebase.markdown import render_markdown
+        from knowledgebase.links import render
 
-        self.intro_html = render_markdown(self.intro)
+        self.intro_html = render(self.intro)
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:

@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from knowledgebase import links, notifications, permissions, revisions, search
+from knowledgebase import links, notifications, permissions, search
 from knowledgebase.models import Entry, EntryLink, Transition
 
 State = Entry.State
@@ -72,7 +72,7 @@ def _move(
     if index:
         schedule_index(entry)
         if State.PUBLISHED in (from_state, to):  # wiki links to it change how they show
-            links.refresh_wiki_html(entry)
+            links.refresh_wiki_html(entry, by=by)
     return step
 
 
@@ -196,68 +196,27 @@ def mark_superseded(entry: Entry, *, by, successor: Entry, note: str = "") -> Tr
     )
 
 
-def record_creation(entry: Entry, *, by, note: str = "", index: bool = True) -> Transition:
-    """A new entry (written in the editor or imported) starts its log here.
-
-    index=False is a bulk import: the caller indexes once at the end, and the entry's first
-    revision is kept when somebody first edits it (revisions.keep_baseline), which spares
-    an import of thousands of entries as many revisions."""
-    step = Transition.objects.create(
+def record_creation(entry: Entry, *, by, note: str = "") -> Transition:
+    """A new entry (written in the editor, through the API or imported) starts its log."""
+    return Transition.objects.create(
         entry=entry, from_state="", to_state=entry.state, action="create", by=by, note=note
     )
-    links.record_wiki_links(entry, by=by)
-    if index:
-        revisions.record(entry, by=by, summary=note or "Created")
-        schedule_index(entry)
-    return step
 
 
 def publish_imported(
     entry: Entry, *, by, note: str = "Imported", index: bool = True
 ) -> Transition | None:
-    """Import with --publish: the file is the reviewed source, so no review step.
+    """Import with --publish: the file is the reviewed source, so no review step. The
+    publication date is the file's; without one it stays unknown (never "recent").
 
     index=False leaves indexing to the caller: a bulk import indexes once at the end."""
     if entry.state == State.PUBLISHED:
         return None
-    if entry.published_at is None:
-        entry.published_at = timezone.now()
     return _move(
         entry,
         to=State.PUBLISHED,
         action="import",
         by=by,
         note=note,
-        fields=("published_at",),
         index=index,
     )
-
-
-def record_edit(entry: Entry, *, by, summary: str = "", renamed: bool = True) -> None:
-    """A saved edit: a new revision, and the wiki links and the index kept in step.
-    renamed=False: the title and address did not change, so the entries whose wiki links
-    name this one need no new HTML (that search over every body is spared)."""
-    _require(permissions.can_edit(by, entry), "You cannot edit this entry.")
-    links.record_wiki_links(entry, by=by)
-    if renamed:
-        links.refresh_wiki_html(entry)  # its title (or address) as other entries show it
-    revisions.record(entry, by=by, summary=summary)
-    schedule_index(entry)
-
-
-def revert(entry: Entry, *, to: revisions.Snapshot, by) -> None:
-    """Bring back the content of an earlier revision, itself saved as a new revision.
-    Workflow fields (state, visibility, publication, featuring) stay as they are."""
-    _require(permissions.can_edit(by, entry), "You cannot edit this entry.")
-    with transaction.atomic():
-        for name, value in to.fields.items():
-            setattr(entry, name, value)
-        entry.save()
-        entry.tags.set(to.topics)
-        entry.outcomes.all().delete()
-        for metric in to.metrics:
-            metric.pk = None
-            metric.entry = entry
-            metric.save()
-        when = to.version.revision.date_created
-        record_edit(entry, by=by, summary=f"Reverted to the revision of {when:%d %b %Y %H:%M}")

@@ -1,6 +1,6 @@
 """Revisions of an entry's content, kept by django-reversion: every save of the text makes
 one (who, when, the author's summary of the change), any two can be compared, and authors
-and moderators can go back to one (moderation.revert).
+and moderators can go back to one (entries.revert).
 
 A revision holds the entry's content fields and its outcome rows; its topics ride along in
 RevisionTopics, since taggit's tags are not a relation reversion can follow. Workflow fields

@@ -14,9 +14,23 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
+from knowledgebase import links
 from knowledgebase.models import Agency, Entry, Profile
 
 _seq = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """SQLite tests use a database file, as the site does: Django's default in-memory test
+    database shares one cache between connections, where concurrent writers fail at once
+    ("table is locked") instead of waiting their turn as they do on a file."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        name = tmp_path_factory.mktemp("database") / "test.sqlite3"
+        database.setdefault("TEST", {})["NAME"] = str(name)
 
 
 @pytest.fixture(autouse=True)
@@ -64,7 +78,9 @@ def make_user(username: str, agency: Agency | None = None, *, moderator: bool = 
     user = User.objects.create_user(username, f"{username}@example.gov", "pw")
     Profile.objects.create(user=user, agency=agency)
     if moderator:
-        user.groups.add(Group.objects.get(name="moderators"))
+        # get_or_create: a test on a real transaction empties the tables after it, the
+        # group that a data migration made included.
+        user.groups.add(Group.objects.get_or_create(name="moderators")[0])
     return user
 
 
@@ -76,6 +92,7 @@ def make_entry(*, author: User | None = None, state: str = "published", tags=(),
     fields.setdefault("body", f"Body of entry {n}.")
     if state == "published":
         fields.setdefault("published_at", timezone.now())
+    fields.setdefault("body_html", links.render(fields["body"]))
     entry = Entry.objects.create(state=state, created_by=author, **fields)
     if author:
         entry.authors.add(author)

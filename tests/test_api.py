@@ -9,7 +9,7 @@ from django.conf import settings as django_settings
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from knowledgebase import search
+from knowledgebase import revisions, search
 from knowledgebase.models import Channel, Entry, EntryLink, OutcomeMetric, Transition
 from tests.conftest import make_agency, make_entry
 
@@ -38,6 +38,13 @@ def api(db):
         return client
 
     return client_for
+
+
+def edit(client, slug: str, data: dict, method: str = "patch"):
+    """An edit as a well-behaved client makes it: read the entry, send its ETag back."""
+    etag = client.get(f"/api/entries/{slug}/")["ETag"]
+    send = getattr(client, method)
+    return send(f"/api/entries/{slug}/", data, format="json", HTTP_IF_MATCH=etag)
 
 
 def find(client, **params):
@@ -506,10 +513,8 @@ def test_invalid_entries_are_a_400_naming_the_field(api, alice, nobody, settings
 def test_authors_edit_their_entry(api, alice):
     entry = make_entry(slug="mine", author=alice, state="draft", tags=["old"])
 
-    response = api(alice).patch(
-        "/api/entries/mine/",
-        {"title": "A better title", "body": "New *body*", "tags": ["new"]},
-        format="json",
+    response = edit(
+        api(alice), "mine", {"title": "A better title", "body": "New *body*", "tags": ["new"]}
     )
 
     assert response.status_code == 200, response.content
@@ -536,7 +541,7 @@ def test_others_cannot_edit(api, alice, bob):
 def test_moderators_edit_any_entry(api, alice, mona):
     make_entry(slug="published", author=alice)
 
-    response = api(mona).patch("/api/entries/published/", {"summary": "Tidied."}, format="json")
+    response = edit(api(mona), "published", {"summary": "Tidied."})
 
     assert response.status_code == 200
     assert Entry.objects.get(slug="published").summary == "Tidied."
@@ -545,7 +550,7 @@ def test_moderators_edit_any_entry(api, alice, mona):
 def test_invalid_edit_is_a_400_and_changes_nothing(api, alice):
     make_entry(slug="mine", author=alice, state="draft", summary="Short.")
 
-    response = api(alice).patch("/api/entries/mine/", {"summary": "x" * 501}, format="json")
+    response = edit(api(alice), "mine", {"summary": "x" * 501})
 
     assert response.status_code == 400
     assert "summary" in response.json()
@@ -556,7 +561,7 @@ def test_stale_if_match_is_refused(api, alice):
     make_entry(slug="mine", author=alice, state="draft", title="Original")
     client = api(alice)
     etag = client.get("/api/entries/mine/")["ETag"]
-    assert client.patch("/api/entries/mine/", {"title": "First"}, format="json").status_code == 200
+    assert edit(client, "mine", {"title": "First"}).status_code == 200
 
     response = client.patch(
         "/api/entries/mine/", {"title": "Second"}, format="json", HTTP_IF_MATCH=etag
@@ -565,8 +570,70 @@ def test_stale_if_match_is_refused(api, alice):
     assert response.status_code == 412
     assert Entry.objects.get(slug="mine").title == "First"
     fresh = client.get("/api/entries/mine/")["ETag"]
+    assert response["ETag"] == fresh != etag
     ok = client.patch("/api/entries/mine/", {"title": "Second"}, format="json", HTTP_IF_MATCH=fresh)
     assert ok.status_code == 200
+
+
+@pytest.mark.parametrize("method", ["patch", "put"])
+def test_an_edit_without_if_match_is_428_and_changes_nothing(api, alice, method):
+    make_entry(slug="mine", author=alice, state="draft", title="Original")
+
+    response = getattr(api(alice), method)(
+        "/api/entries/mine/", {**NEW_ENTRY, "title": "Blind"}, format="json"
+    )
+
+    assert response.status_code == 428
+    assert "If-Match" in response.json()["detail"]
+    assert Entry.objects.get(slug="mine").title == "Original"
+
+
+@pytest.mark.parametrize("if_match", ["*", "nonsense", '"999"', 'W/"1"'])
+def test_an_if_match_that_names_no_version_is_412(api, alice, if_match):
+    make_entry(slug="mine", author=alice, state="draft", title="Original")
+
+    response = api(alice).patch(
+        "/api/entries/mine/", {"title": "Blind"}, format="json", HTTP_IF_MATCH=if_match
+    )
+
+    assert response.status_code == 412
+    assert Entry.objects.get(slug="mine").title == "Original"
+
+
+def test_put_replaces_the_content_and_needs_every_required_field(api, alice):
+    make_entry(slug="mine", author=alice, state="draft", tags=["old"])
+    client = api(alice)
+
+    incomplete = edit(client, "mine", {"title": "Only a title"}, method="put")
+    assert incomplete.status_code == 400
+    assert "summary" in incomplete.json()
+
+    response = edit(client, "mine", {**NEW_ENTRY, "tags": ["forms"]}, method="put")
+    assert response.status_code == 200, response.content
+    entry = Entry.objects.get(slug="mine")
+    assert entry.title == NEW_ENTRY["title"]
+    assert list(entry.tags.names()) == ["forms"]
+
+
+def test_an_edit_carries_its_change_summary_into_the_history(api, alice):
+    make_entry(slug="mine", author=alice, state="draft")
+
+    response = edit(api(alice), "mine", {"title": "Renamed", "change_summary": "Clearer title"})
+
+    assert response.status_code == 200
+    entry = Entry.objects.get(slug="mine")
+    newest = revisions.versions(entry).first()
+    assert newest.revision.comment == "Clearer title"
+    assert newest.revision.user == alice
+
+
+def test_the_model_rules_answer_400_with_the_field(api, alice):
+    make_entry(slug="mine", author=alice, state="draft")
+
+    response = edit(api(alice), "mine", {"started": "2025-05-01", "completed": "2025-01-01"})
+
+    assert response.status_code == 400
+    assert response.json() == {"completed": ["The end date is before the start date."]}
 
 
 # --- /api/entries/<slug>/…: workflow -------------------------------------------------------

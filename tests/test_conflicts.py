@@ -2,6 +2,7 @@
 
 import re
 
+from django.db.models import F
 from django.urls import reverse
 
 from knowledgebase.models import Entry
@@ -70,8 +71,7 @@ def test_a_form_error_keeps_the_version_the_editor_started_from(as_user, alice):
     url = reverse("kb:entry-edit", args=[entry.slug])
     client = as_user(alice)
     base = base_version(client.get(url))
-    Entry.objects.filter(pk=entry.pk).update(title="Changed elsewhere")
-    Entry.objects.get(pk=entry.pk).save()  # a newer version
+    Entry.objects.filter(pk=entry.pk).update(title="Changed elsewhere", version=F("version") + 1)
 
     invalid = client.post(url, {**entry_form_data(entry, title=""), "base_version": base})
 
@@ -84,9 +84,39 @@ def test_a_conflict_on_fields_outside_the_texts_still_shows_the_page(as_user, al
     url = reverse("kb:entry-edit", args=[entry.slug])
     client = as_user(alice)
     base = base_version(client.get(url))
-    Entry.objects.get(pk=entry.pk).save()  # same texts, newer version
+    Entry.objects.filter(pk=entry.pk).update(version=F("version") + 1)  # same texts, newer
 
     response = client.post(url, {**entry_form_data(entry), "base_version": base})
 
     assert response.status_code == 409
     assert "The title, summary and body are the same in both" in response.content.decode()
+
+
+def test_an_editor_post_without_a_base_version_gets_the_conflict_page(as_user, alice):
+    entry = make_entry(author=alice, title="Call scripts", body="Saved text.")
+    data = entry_form_data(entry, body="Blind overwrite.")
+    del data["base_version"]
+
+    response = as_user(alice).post(reverse("kb:entry-edit", args=[entry.slug]), data)
+
+    assert response.status_code == 409
+    assert base_version(response) == str(Entry.objects.get(pk=entry.pk).version)
+    assert Entry.objects.get(pk=entry.pk).body == "Saved text."
+
+
+def test_a_workflow_step_meanwhile_is_neither_a_conflict_nor_undone(as_user, alice, mona):
+    """A save writes the content only: approving while the author edits is kept."""
+    from knowledgebase import moderation
+
+    entry = make_entry(author=alice, state="draft", body="Draft text.")
+    url = reverse("kb:entry-edit", args=[entry.slug])
+    client = as_user(alice)
+    base = base_version(client.get(url))
+    moderation.submit(entry, by=alice)
+    moderation.approve(entry, by=mona)
+
+    response = client.post(url, {**entry_form_data(entry, body="Better."), "base_version": base})
+
+    assert response.status_code == 302
+    saved = Entry.objects.get(pk=entry.pk)
+    assert (saved.state, saved.body) == ("published", "Better.")

@@ -440,3 +440,24 @@ def test_an_editor_save_without_link_fields_shows_no_link_error(as_user, alice):
 
     assert response.status_code == 400
     assert "No published entry is called" not in response.content.decode()
+
+
+def test_a_markdown_link_whose_text_is_in_brackets_is_not_a_wiki_link(db):
+    """Pandoc writes footnote references as [[2]](#fn2): a link with the text "[2]"."""
+    body = "As measured[[2]](#fn2), and see [[surveys]]."
+
+    assert links.wiki_slugs(body) == ["surveys"]
+    html = links.render(body)
+    assert '<a href="#fn2" rel="noopener noreferrer">[2]</a>' in html
+    assert html.count("wiki-missing") == 1
+
+
+def test_publishing_an_entry_links_the_entries_that_named_it_before(alice, mona):
+    source = make_entry(author=alice, body="Builds on [[coming-soon]].")
+    assert not EntryLink.objects.exists()
+    target = make_entry(author=alice, slug="coming-soon", state="submitted")
+
+    moderation.approve(target, by=mona)
+
+    link = EntryLink.objects.get()
+    assert (link.source, link.target, link.kind) == (source, target, "related")

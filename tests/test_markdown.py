@@ -9,6 +9,7 @@ from html.parser import HTMLParser
 import pytest
 from django.conf import settings
 
+from knowledgebase import entries
 from knowledgebase.markdown import render_markdown
 from knowledgebase.models import Entry
 from tests.conftest import make_entry
@@ -404,18 +405,18 @@ def test_preview_endpoint_refuses_get(as_user, alice):
 
 
 @pytest.mark.parametrize("text", HOSTILE_PARAMS)
-def test_stored_body_html_is_sanitized(db, text):
-    entry = make_entry(body=text)
+def test_stored_body_html_is_sanitized(alice, text):
+    entry = entries.create(by=alice, data={"title": "Hostile", "summary": "x", "body": text})
     entry.refresh_from_db()
     # The source is kept as written, minus NUL (PostgreSQL cannot store it).
     assert entry.body == text.replace("\x00", "")
     assert problems(entry.body_html) == []
 
 
-def test_body_html_is_rendered_again_when_the_body_changes(db):
-    entry = make_entry(body="fine")
-    entry.body = "<script>alert(1)</script>**now bold**"
-    entry.save(update_fields=["body"])
+def test_body_html_is_rendered_again_when_the_body_changes(alice):
+    entry = make_entry(body="fine", author=alice)
+    body = "<script>alert(1)</script>**now bold**"
+    entries.update(entry, by=alice, data={"body": body}, base_version=entry.version)
     entry.refresh_from_db()
     assert "<strong>now bold</strong>" in entry.body_html
     assert problems(entry.body_html) == []

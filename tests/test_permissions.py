@@ -73,6 +73,7 @@ def entry_form_data(entry: Entry | None = None, **overrides) -> dict:
             visibility=entry.visibility,
             lead_agency=entry.lead_agency_id or "",
             authors=[u.pk for u in entry.authors.all()],
+            base_version=str(entry.version),
             **{
                 "outcomes-TOTAL_FORMS": str(len(outcomes)),
                 "outcomes-INITIAL_FORMS": str(len(outcomes)),

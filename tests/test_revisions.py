@@ -1,9 +1,10 @@
 """Revisions: every saved edit keeps one; history, diff of any two, revert."""
 
 from django.urls import reverse
+from django.utils import timezone
 
-from knowledgebase import moderation, revisions
-from knowledgebase.models import Entry, OutcomeMetric
+from knowledgebase import entries, moderation, revisions
+from knowledgebase.models import Entry
 from tests.conftest import make_entry
 from tests.test_permissions import entry_form_data
 
@@ -15,10 +16,12 @@ def edit(client, entry, **changes):
     return Entry.objects.get(pk=entry.pk)
 
 
-def created(alice, **fields) -> Entry:
-    entry = make_entry(author=alice, **fields)
-    moderation.record_creation(entry, by=alice)
-    return entry
+def created(alice, *, state: str = "published", **fields) -> Entry:
+    """An entry written in the editor (so with its first revision), then moved to state."""
+    data = {"title": "Call scripts", "summary": "What we say on the phone.", **fields}
+    entry = entries.create(by=alice, data=data)
+    Entry.objects.filter(pk=entry.pk).update(state=state, published_at=timezone.now())
+    return Entry.objects.get(pk=entry.pk)
 
 
 def test_each_saved_edit_keeps_a_revision_with_who_and_summary(as_user, alice, mona):
@@ -48,9 +51,9 @@ def test_compare_shows_removed_and_added_text_of_title_body_topics_and_metrics(a
     client = as_user(alice)
     old = revisions.versions(entry).first()
     edited = edit(client, entry, title="Better call scripts", body="Line one.\nLine 2.\n")
-    edited.tags.set(["phones", "scripts"])
-    OutcomeMetric.objects.create(entry=edited, measure="Average wait", baseline=14, result=6)
-    moderation.record_edit(edited, by=alice, summary="Metrics")
+    metrics = [{"measure": "Average wait", "baseline": 14, "result": 6}]
+    data = {"tags": ["phones", "scripts"], "outcomes": metrics}
+    entries.update(edited, by=alice, data=data, base_version=edited.version, summary="Metrics")
     new = revisions.versions(entry).first()
 
     response = client.get(
@@ -80,8 +83,10 @@ def test_diff_escapes_hostile_text(as_user, alice):
 
 def test_revert_brings_back_text_topics_and_metrics_as_a_new_revision(as_user, alice):
     entry = created(alice, title="Original", body="Original body.", tags=["phones"])
-    OutcomeMetric.objects.create(entry=entry, measure="Calls", baseline=10, result=5)
-    moderation.record_edit(entry, by=alice, summary="With metrics")
+    metrics = [{"measure": "Calls", "baseline": 10, "result": 5}]
+    entries.update(
+        entry, by=alice, data={"outcomes": metrics}, base_version=entry.version, summary="With"
+    )
     good = revisions.versions(entry).first()
     client = as_user(alice)
     edited = edit(client, entry, title="Vandalised", body="Gone.", tags="spam")
@@ -152,7 +157,7 @@ def test_history_page_queries_are_bounded(as_user, alice, django_assert_max_num_
 
 def test_an_imported_entry_keeps_its_imported_text_as_the_first_revision(as_user, alice):
     entry = make_entry(author=alice, body="Imported text.")
-    moderation.record_creation(entry, by=alice, index=False)  # what a bulk import does
+    moderation.record_creation(entry, by=alice)  # what a bulk import does: no revision
     assert revisions.versions(entry).count() == 0
 
     edit(as_user(alice), entry, body="Edited text.")
@@ -167,7 +172,10 @@ def test_an_api_edit_keeps_revisions_too(as_user, alice):
     client = as_user(alice)
 
     response = client.patch(
-        f"/api/entries/{entry.slug}/", {"body": "Via the API."}, content_type="application/json"
+        f"/api/entries/{entry.slug}/",
+        {"body": "Via the API."},
+        content_type="application/json",
+        HTTP_IF_MATCH=f'"{entry.version}"',
     )
 
     assert response.status_code == 200

@@ -54,6 +54,7 @@ def edit_data(entry: Entry, **overrides) -> dict:
         "lead_agency": entry.lead_agency_id or "",
         "contributing_agencies": [a.pk for a in entry.contributing_agencies.all()],
         "authors": [u.pk for u in entry.authors.all()],
+        "base_version": str(entry.version),
         "outcomes-TOTAL_FORMS": str(len(outcomes)),
         "outcomes-INITIAL_FORMS": str(len(outcomes)),
         "outcomes-MIN_NUM_FORMS": "0",

@@ -20,12 +20,12 @@ def agency_list(request):
 def agency_detail(request, slug):
     agency = get_object_or_404(Agency.objects.select_related("parent"), slug=slug)
     visible = Entry.objects.visible_to(request.user)
-    led = visible.filter(lead_agency=agency).for_cards().order_by("-published_at", "-id")
+    led = visible.filter(lead_agency=agency).for_cards().newest_first()
     contributed = (
         visible.filter(contributing_agencies=agency)
         .exclude(lead_agency=agency)
         .for_cards()
-        .order_by("-published_at", "-id")
+        .newest_first()
     )
     partners = (
         Agency.objects.exclude(pk=agency.pk)

@@ -3,7 +3,8 @@ from django.db import transaction
 from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
 
-from knowledgebase.forms import CollectionForm, CollectionItemFormSet, unique_slug
+from knowledgebase.entries import unique_slug
+from knowledgebase.forms import CollectionForm, CollectionItemFormSet
 from knowledgebase.models import Collection, CollectionItem, Entry
 from knowledgebase.views.common import require_moderator
 

@@ -14,8 +14,7 @@ from django.utils.text import Truncator
 from django.views.decorators.http import require_GET, require_POST
 from PIL import Image, UnidentifiedImageError
 
-from knowledgebase import permissions, search
-from knowledgebase.markdown import render_markdown
+from knowledgebase import links, permissions, search
 from knowledgebase.models import Entry
 
 # Raster formats only: SVG can carry script, so it is never accepted.
@@ -29,7 +28,7 @@ SIMILAR_MIN_CHARS = 8
 def markdownify(request):
     if not permissions.can_create(request.user):
         return HttpResponse("Sign in to preview.", status=403, content_type="text/plain")
-    return HttpResponse(render_markdown(request.POST.get("content", "")))
+    return HttpResponse(links.render(request.POST.get("content", "")))
 
 
 def _too_large() -> str:

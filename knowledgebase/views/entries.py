@@ -1,14 +1,22 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
-from django.db import transaction
-from django.db.models import Prefetch
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import F, Prefetch
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from knowledgebase import adoptions, feedback, links, moderation, permissions, revisions, search
+from knowledgebase import (
+    adoptions,
+    entries,
+    feedback,
+    links,
+    moderation,
+    permissions,
+    revisions,
+    search,
+)
 from knowledgebase.forms import (
     AdoptionForm,
     AdoptionMetricFormSet,
@@ -17,7 +25,6 @@ from knowledgebase.forms import (
     EntryForm,
     LinkForm,
     OutcomeMetricFormSet,
-    unique_slug,
 )
 from knowledgebase.models import Agency, Channel, Entry, EntryLink, OldSlug, Transition
 from knowledgebase.outlines import OUTLINES
@@ -29,7 +36,11 @@ from knowledgebase.views.common import (
     require_staff,
 )
 
-SORTS = {"newest": ("-published_at", "-id"), "title": ("title",), "oldest": ("published_at",)}
+SORTS = {
+    "newest": (F("published_at").desc(nulls_last=True), "-id"),
+    "title": ("title",),
+    "oldest": (F("published_at").asc(nulls_last=True), "id"),
+}
 
 
 def entry_list(request):
@@ -191,47 +202,21 @@ def _people():
     return User.objects.select_related("profile__agency")
 
 
-def _save_entry(request, form, metrics, *, creating: bool) -> Entry:
-    user = request.user
-    old_slug = form.initial.get("slug", "")
-    with transaction.atomic():
-        if not creating:
-            # Read under a row lock, so that two saves of the same version cannot both pass.
-            current = Entry.objects.select_for_update().get(pk=form.instance.pk)
-            base = request.POST.get("base_version", "")
-            if base and base != current.version:
-                raise EditConflict(current)
-            revisions.keep_baseline(current.pk)
-        entry = form.save(commit=False)
-        if creating:
-            entry.slug = unique_slug(Entry, entry.title)
-            entry.created_by = user
-        entry.save()
-        form.save_m2m()
-        metrics.instance = entry
-        metrics.save()
-        if creating:
-            entry.authors.add(user)
-            moderation.record_creation(entry, by=user)
-        else:
-            links.record_slug_change(entry, old_slug)
-            moderation.record_edit(
-                entry,
-                by=user,
-                summary=form.cleaned_data["change_summary"],
-                renamed=bool({"title", "slug"} & set(form.changed_data)),
-            )
-        if request.POST.get("action") == "submit" and permissions.can_submit(user, entry):
-            moderation.submit(entry, by=user)
-    return entry
+def _entry_data(form, metrics) -> dict:
+    """What the editor's fields say, for entries.create/update."""
+    data = {name: form.cleaned_data[name] for name in form.fields if name != "change_summary"}
+    data["outcomes"] = [
+        {name: row[name] for name in entries.OUTCOME_FIELDS}
+        for row in metrics.cleaned_data
+        if row and not row.get("DELETE")
+    ]
+    return data
 
 
-class EditConflict(Exception):
-    """Somebody saved the entry after this editor loaded it."""
-
-    def __init__(self, current: Entry):
-        super().__init__("The entry changed since it was loaded.")
-        self.current = current
+def _base_version(request) -> int | None:
+    """The version the editor was loaded at; a post without one is treated as stale."""
+    base = request.POST.get("base_version", "")
+    return int(base) if base.isdigit() else 0
 
 
 CONFLICT_FIELDS = ("title", "summary", "body")
@@ -280,7 +265,13 @@ def entry_create(request):
         form = EntryForm(request.POST)
         metrics = OutcomeMetricFormSet(request.POST, prefix="outcomes")
         if form.is_valid() and metrics.is_valid():
-            entry = _save_entry(request, form, metrics, creating=True)
+            try:
+                entry = entries.create(by=request.user, data=_entry_data(form, metrics))
+            except ValidationError as error:
+                form.add_error(None, error)
+                messages.error(request, "Please correct the errors below.")
+                return _editor(request, form, metrics)
+            _submit_if_asked(request, entry)
             if entry.state == Entry.State.SUBMITTED:
                 messages.success(request, "Your entry was submitted for review.")
             else:
@@ -315,10 +306,21 @@ def entry_edit(request, slug):
         links_ok = not link_form.is_bound or link_form.is_valid()
         if form.is_valid() and metrics.is_valid() and links_ok:
             try:
-                entry = _save_entry(request, form, metrics, creating=False)
-            except EditConflict as conflict:
+                entry = entries.update(
+                    entry,
+                    by=request.user,
+                    data=_entry_data(form, metrics),
+                    base_version=_base_version(request),
+                    summary=form.cleaned_data["change_summary"],
+                )
+            except entries.EditConflict as conflict:
                 messages.error(request, "Somebody saved this entry while you were editing it.")
                 return _editor(request, form, metrics, entry, conflict=conflict.current)
+            except ValidationError as error:
+                form.add_error(None, error)
+                messages.error(request, "Please correct the errors below.")
+                return _editor(request, form, metrics, entry)
+            _submit_if_asked(request, entry)
             _save_links(request, entry, link_form if link_form.is_bound else None)
             messages.success(request, "Your changes are saved.")
             return redirect(entry)
@@ -326,6 +328,12 @@ def entry_edit(request, slug):
         return _editor(request, form, metrics, entry)
     form = EntryForm(instance=entry)
     return _editor(request, form, OutcomeMetricFormSet(instance=entry, prefix="outcomes"), entry)
+
+
+def _submit_if_asked(request, entry: Entry) -> None:
+    """The editor's "Save and submit for review" button."""
+    if request.POST.get("action") == "submit" and permissions.can_submit(request.user, entry):
+        moderation.submit(entry, by=request.user)
 
 
 def _link_form(request, entry) -> LinkForm:

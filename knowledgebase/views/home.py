@@ -16,7 +16,7 @@ def popular_tags(entries, limit: int = 20):
 def home(request):
     visible = Entry.objects.visible_to(request.user)
     featured = visible.filter(featured=True).for_cards().order_by("featured_order", "title")[:6]
-    recent = visible.for_cards().order_by("-published_at", "-id")[:6]
+    recent = visible.for_cards().recent()[:6]
     collections = (
         Collection.objects.filter(show_on_home=True)
         .prefetch_related(

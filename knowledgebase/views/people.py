@@ -11,7 +11,7 @@ def person_detail(request, username):
         User.objects.select_related("profile__agency"), username=username, is_active=True
     )
     visible = Entry.objects.visible_to(request.user)
-    entries = visible.filter(authors=person).for_cards().order_by("-published_at", "-id")
+    entries = visible.filter(authors=person).for_cards().newest_first()
     adoptions = (
         Adoption.objects.filter(recorded_by=person, entry__in=visible)
         .select_related("entry", "agency")

@@ -6,7 +6,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from knowledgebase import moderation, permissions, revisions
+from knowledgebase import entries, permissions, revisions
 from knowledgebase.views.common import entry_for, page_of, require_staff
 
 
@@ -75,7 +75,7 @@ def revert(request, slug, version_id):
     if not permissions.can_edit(request.user, entry):
         raise PermissionDenied("Only the authors and moderators can revert this entry.")
     version = _version(entry, version_id)
-    moderation.revert(entry, to=revisions.snapshot(version), by=request.user)
+    entries.revert(entry, to=revisions.snapshot(version), by=request.user)
     when = version.revision.date_created
     messages.success(request, f"The entry is back to its revision of {when:%d %b %Y %H:%M}.")
     return redirect("kb:entry-history", slug=entry.slug)

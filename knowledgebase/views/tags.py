@@ -20,12 +20,7 @@ def tag_list(request):
 
 def tag_detail(request, tag):
     tag = get_object_or_404(Tag, slug=tag)
-    entries = (
-        Entry.objects.visible_to(request.user)
-        .filter(tags=tag)
-        .for_cards()
-        .order_by("-published_at", "-id")
-    )
+    entries = Entry.objects.visible_to(request.user).filter(tags=tag).for_cards().newest_first()
     return render(
         request, "knowledgebase/tag_detail.html", {"tag": tag, "page": page_of(request, entries)}
     )
