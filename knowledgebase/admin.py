@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
+from django.db import models
 
 from knowledgebase.models import (
     Agency,
@@ -106,8 +107,16 @@ class EntryAdmin(admin.ModelAdmin):
     filter_horizontal = ["channels"]
     date_hierarchy = "published_at"
     inlines = [OutcomeMetricInline, LinkInline, OldSlugInline, TransitionInline]
-    # The workflow state changes only through the moderation pages, so it is logged.
-    readonly_fields = ["state", "submitted_at", "created_at", "updated_at"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    # Read-only here: content is written through the site's editor (entries.py: versions,
+    # revisions, wiki links, the index) and the workflow through the moderation pages (so it
+    # is logged). A superuser may edit any entry there.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Transition)

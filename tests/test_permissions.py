@@ -803,3 +803,16 @@ def test_markdown_preview_is_for_staff_only(login, persona, expected, db):
         assert "<strong>bold</strong>" in response.content.decode()
     else:
         assert "<strong>" not in response.content.decode()
+
+
+def test_the_admin_shows_entries_but_writes_them_only_through_the_editor(login, admin, alice):
+    entry = make_entry(author=alice, title="Kept")
+    client = login("admin")
+    url = f"/admin/knowledgebase/entry/{entry.pk}/change/"
+
+    assert client.get(url).status_code == 200
+    refused = client.post(url, {**entry_form_data(entry, title="Changed in the admin")})
+
+    assert refused.status_code == 403
+    assert Entry.objects.get(pk=entry.pk).title == "Kept"
+    assert client.get("/admin/knowledgebase/entry/add/").status_code == 403
