@@ -311,8 +311,12 @@ def _after_edit(entry: Entry, changed: set[str], *, old_slug: str, by, index: bo
 
 
 def _clean_text(value):
-    # NUL is never meaningful text, and PostgreSQL refuses it in text columns.
-    return value.replace("\x00", "") if isinstance(value, str) else value
+    """Text as stored: browsers post line ends as CRLF (a save that changed nothing must not
+    look like a change of every line), and NUL is never meaningful text (PostgreSQL refuses
+    it in text columns)."""
+    if not isinstance(value, str):
+        return value
+    return value.replace("\r\n", "\n").replace("\x00", "")
 
 
 def _tag_name(tag) -> str:

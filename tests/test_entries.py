@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, connections
 
-from knowledgebase import entries
+from knowledgebase import entries, revisions
 from knowledgebase.models import Entry, OldSlug
 from tests.conftest import make_entry
 
@@ -146,3 +146,14 @@ def test_sqlite_is_set_up_for_several_writers(db):
     assert options["transaction_mode"] == "IMMEDIATE"
     assert options["timeout"] >= 10
     assert "journal_mode=WAL" in options["init_command"]
+
+
+def test_line_ends_from_a_browser_are_stored_as_newlines_and_change_nothing(alice):
+    entry = make_entry(author=alice, body="One.\nTwo.\n")
+
+    saved = entries.update(
+        entry, by=alice, data={"body": "One.\r\nTwo.\r\n"}, base_version=entry.version
+    )
+
+    assert saved.body == "One.\nTwo.\n"
+    assert revisions.versions(saved).first().field_dict["body"] == "One.\nTwo.\n"
