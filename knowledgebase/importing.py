@@ -17,7 +17,6 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 
-from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -148,11 +147,6 @@ def parse_line(text: str, *, line: int) -> Record:
             if value is not None and not isinstance(value, str):
                 raise BadLine(f"{key} must be a string or null, got {_json_type(value)}")
             values[name] = value or ""
-    if len(values.get("body", "")) > settings.KB_BODY_MAX_CHARS:
-        raise BadLine(
-            f"body is longer than {settings.KB_BODY_MAX_CHARS} characters "
-            f"(it has {len(values['body'])})"
-        )
     if "visibility" in data:
         if data["visibility"] not in Entry.Visibility.values:
             raise BadLine(

@@ -269,7 +269,7 @@ def test_bad_lines_are_reported_and_skipped(tmp_path):
         (record("x" * 101), "id: Ensure this value has at most 100 characters"),
         (record("x", title="t" * 201), "title: Ensure this value has at most 200 characters"),
         (record("x", summary="s" * 501), "summary: Ensure this value has at most 500 characters"),
-        (record("x", body="b" * 100_001), "body is longer than 100000 characters"),
+        (record("x", body="b" * 100_001), "body: The body is 100,001 characters long"),
         (record("x", tags="a, b"), "tags must be a list of strings"),
         (record("x", tags=["a", 3]), "tags must be a list of strings"),
         (record("x", visibility="secret"), "visibility 'secret' is not one of public, government"),
