@@ -552,6 +552,17 @@ IF_MATCH = OpenApiParameter(
 )
 
 
+def _edit_schema(method: str, **texts):
+    """The OpenAPI description of an edit (PATCH or PUT): the same body and answers."""
+    return extend_schema(
+        methods=[method],
+        request=EntryEditSerializer,
+        parameters=[IF_MATCH],
+        responses={200: EntryDetailSerializer, **ERRORS, **PRECONDITIONS},
+        **texts,
+    )
+
+
 @extend_schema(
     methods=["GET"],
     responses={200: EntryDetailSerializer, 404: ERRORS[404]},
@@ -559,21 +570,15 @@ IF_MATCH = OpenApiParameter(
     description="Every public field; 404 for entries you may not read.",
     operation_id="entries_retrieve",
 )
-@extend_schema(
-    methods=["PATCH"],
-    request=EntryEditSerializer,
-    parameters=[IF_MATCH],
-    responses={200: EntryDetailSerializer, **ERRORS, **PRECONDITIONS},
+@_edit_schema(
+    "PATCH",
     summary="Edit some fields of an entry",
     description="Authors in editable states, moderators always. If-Match must hold the "
     "ETag you read: a newer save is never overwritten (412 instead).",
     operation_id="entries_partial_update",
 )
-@extend_schema(
-    methods=["PUT"],
-    request=EntryEditSerializer,
-    parameters=[IF_MATCH],
-    responses={200: EntryDetailSerializer, **ERRORS, **PRECONDITIONS},
+@_edit_schema(
+    "PUT",
     summary="Replace an entry's content",
     description="As PATCH, with every required field.",
     operation_id="entries_update",
