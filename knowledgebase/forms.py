@@ -89,7 +89,8 @@ class EntryForm(forms.ModelForm):
         help_texts = {
             "slug": "The last part of the entry's web address. If you change it, the old "
             "address and wiki links to it keep working.",
-            "body": "Markdown. The preview beside the editor shows how it will look.",
+            "body": "Markdown. The preview beside the editor shows how it will look. Tab moves "
+            "to the next field; Ctrl+] indents a line and Ctrl+[ unindents it.",
             "visibility": "Government-only entries are shown to signed-in public servants only.",
         }
 

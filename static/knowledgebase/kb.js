@@ -16,6 +16,16 @@
     }
   });
 
+  // The markdown editor (django-markdownx) turns Tab into an indent, which traps keyboard
+  // users in the box (WCAG 2.1.2). Stopped here, on the way down to the box, Tab moves to
+  // the next field as everywhere else; Ctrl+] and Ctrl+[ still indent and unindent.
+  document.addEventListener("keydown", function (event) {
+    var target = event.target;
+    if (event.key === "Tab" && target && target.classList && target.classList.contains("markdownx-editor")) {
+      event.stopPropagation();
+    }
+  }, true);
+
   document.addEventListener("DOMContentLoaded", function () {
     // Move focus to the error summary so screen reader users hear what went wrong.
     var summary = document.querySelector("[data-autofocus]");
