@@ -215,6 +215,10 @@ class OutcomeSerializer(serializers.Serializer):
     period = serializers.CharField()
     source = serializers.CharField()
     change_percent = serializers.FloatField(allow_null=True)
+    change_points = serializers.FloatField(
+        allow_null=True,
+        help_text="For a percentage: the difference in percentage points; else null.",
+    )
 
 
 class LinkSerializer(serializers.Serializer):
@@ -591,8 +595,8 @@ def entry_detail(request, slug: str):
     entry = _entry_for(request, slug)
     if request.method == "GET":
         return _detail(request, entry)
-    if not permissions.can_edit(request.user, entry):
-        raise PermissionDenied("Only the authors and moderators can edit this entry.")
+    if refusal := permissions.edit_refusal(request.user, entry):
+        raise PermissionDenied(refusal)
     if "If-Match" not in request.headers:
         return Response(
             {"detail": "Send If-Match with the ETag of the version you edited (from GET)."},

@@ -1,4 +1,5 @@
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -11,6 +12,7 @@ from taggit.managers import TaggableManager
 from taggit.models import Tag
 
 from knowledgebase import permissions
+from knowledgebase.charts import ChangeChart, change_chart
 
 
 class Agency(models.Model):
@@ -300,6 +302,10 @@ class Entry(models.Model):
 class Measurement(models.Model):
     """A measured result: "average wait time, 12 → 7 minutes, FY2024, call centre logs"."""
 
+    # A change between two shares is told in points: 31 % → 58 % is "+27 pts", which a
+    # relative "+87%" would make read like a far bigger effect than it was.
+    PERCENT_UNITS = frozenset({"%", "percent", "per cent", "percentage points"})
+
     measure = models.CharField("what was measured", max_length=200)
     baseline = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
     result = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
@@ -316,14 +322,40 @@ class Measurement(models.Model):
         return self.measure
 
     @property
+    def is_percentage(self) -> bool:
+        return self.unit.strip().lower() in self.PERCENT_UNITS
+
+    @property
     def change_percent(self) -> float | None:
         if self.baseline in (None, 0) or self.result is None:
             return None
         return float((self.result - self.baseline) / abs(self.baseline) * 100)
 
+    @property
+    def change_points(self) -> float | None:
+        """The difference in percentage points, for a percentage; None for other units."""
+        if not self.is_percentage or self.baseline is None or self.result is None:
+            return None
+        return float(self.result - self.baseline)
+
     @staticmethod
     def _number(value) -> str:
         return "" if value is None else f"{value.normalize():,f}"
+
+    @staticmethod
+    def _points(difference) -> str:
+        """The size of a difference in points: "27", "2.5" (one decimal only when needed)."""
+
+        rounded = abs(difference).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+        return f"{rounded.normalize():f}"
+
+    def _quantity(self, value) -> str:
+        number = self._number(value)
+        if not number:
+            return ""
+        # "31%" as people write it; a word unit keeps its space: "14 minutes".
+        separator = "" if self.unit.strip() == "%" else " "
+        return f"{number}{separator}{self.unit.strip()}".strip()
 
     @property
     def baseline_text(self) -> str:
@@ -334,9 +366,46 @@ class Measurement(models.Model):
         return self._number(self.result)
 
     @property
+    def baseline_quantity(self) -> str:
+        """The baseline with its unit: "14 minutes", "31%"; "" when not measured."""
+        return self._quantity(self.baseline)
+
+    @property
+    def result_quantity(self) -> str:
+        return self._quantity(self.result)
+
+    @property
     def change_text(self) -> str:
+        """ "+27 pts" for a percentage, else the relative change: "-57%"."""
+        if self.change_points is not None:
+            size = self._points(self.result - self.baseline)
+            if size == "0":
+                return "0 pts"
+            return f"{'+' if self.result > self.baseline else '-'}{size} pts"
         change = self.change_percent
         return "" if change is None else f"{change:+.0f}%"
+
+    @property
+    def change_words(self) -> str:
+        """The change said in words, for a text alternative: "57% lower", "27 points higher"."""
+        if self.baseline is None or self.result is None:
+            return ""
+        if self.baseline == self.result:
+            return "no change"
+        direction = "higher" if self.result > self.baseline else "lower"
+        if self.change_points is not None:
+            size = self._points(self.result - self.baseline)
+            if size == "0":
+                return "no change"
+            return f"{size} point{'' if size == '1' else 's'} {direction}"
+        if self.change_percent is None:
+            return ""
+        return f"{abs(self.change_percent):.0f}% {direction}"
+
+    @property
+    def chart(self) -> ChangeChart | None:
+        """The before-and-after chart of this row, or None without both numbers."""
+        return change_chart(self)
 
     def as_text(self) -> str:
         """One line for search and review: "Average wait 14 → 6 minutes (-57%)"."""

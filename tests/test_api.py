@@ -407,6 +407,7 @@ def test_entry_detail_has_every_public_field(api, alice, gsa, va):
             "period": "",
             "source": "",
             "change_percent": -40.0,
+            "change_points": None,
         }
     ]
     # The government-only target is not shown to anonymous readers.
