@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-from knowledgebase import freshness, moderation, search
+from knowledgebase import freshness, links, moderation, outlines, search
 from knowledgebase.forms import FeatureForm, ReviewNoteForm, SupersedeForm
 from knowledgebase.models import Entry, Transition
 from knowledgebase.views.common import page_of, require_moderator
@@ -69,8 +69,33 @@ def review(request, slug):
             "is_resubmission": len(submissions) == 2,
             "history": history,
             "note_form": ReviewNoteForm(),
+            "checks": review_checks(entry, request.user),
         },
     )
+
+
+def review_checks(entry: Entry, user) -> dict:
+    """What the site can tell a moderator before they decide: an entry that is still the
+    outline, links that will show as missing, and published entries it may duplicate
+    (the editor's "similar entries" panel, which its authors may have ignored)."""
+    slugs = [slug for slug in links.wiki_slugs(entry.body) if slug != entry.slug]
+    targets = links.resolve(slugs) if slugs else {}
+    missing = []
+    for slug in slugs:
+        target = targets.get(slug)
+        if target is None:
+            missing.append({"slug": slug, "problem": "no such entry"})
+        elif target.state not in (Entry.State.PUBLISHED, Entry.State.ARCHIVED):
+            # Readers see these as missing until the target is published too.
+            problem = f"not published ({target.get_state_display().lower()})"
+            missing.append({"slug": slug, "problem": problem, "target": target})
+    text = "\n".join(part for part in (entry.title, entry.summary) if part)
+    return {
+        "prompts": outlines.unchanged_prompts(entry.body),
+        "empty_sections": outlines.empty_sections(entry.body),
+        "missing_links": missing,
+        "similar": search.similar_entries(text, user, exclude=entry.pk),
+    }
 
 
 def _moderate(request, slug, action, done: str, *, form_class=None, **arguments):
