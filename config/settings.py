@@ -147,6 +147,8 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 # Where links in notification emails point.
 KB_SITE_URL = os.environ.get("KB_SITE_URL", "http://127.0.0.1:8000")
+# Where people without an account can ask for one (shown on the sign-in page); may be empty.
+KB_SUPPORT_EMAIL = os.environ.get("KB_SUPPORT_EMAIL", "")
 
 # Production hardening; all of it follows DEBUG so `manage.py check --deploy` is clean
 # whenever DEBUG is off. KB_SSL_REDIRECT=0 where a proxy in front already redirects.

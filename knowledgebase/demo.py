@@ -83,7 +83,9 @@ AGENCIES = [
     },
 ]
 
-# role: contributor, moderator, admin or reader (a signed-in public servant who only reads).
+# role: contributor, moderator or admin. Everyone signed in with a home agency is staff and
+# may write, so there is no read-only account: riley is a contributor who has written nothing
+# yet (a newcomer's view). `load_demo` prints these roles next to the accounts.
 USERS = [
     {
         "username": "alex",
@@ -131,7 +133,7 @@ USERS = [
         "last_name": "Chen",
         "agency": "franklin-workforce",
         "job_title": "Policy analyst",
-        "role": "reader",
+        "role": "contributor",
     },
 ]
 

@@ -98,8 +98,8 @@ def update(entry: Entry, *, by, data: dict, base_version: int | None, summary: s
     to a revision). Raises ValidationError or PermissionDenied."""
     with transaction.atomic():
         current = _lock(entry.pk, base_version)
-        if not permissions.can_edit(by, current):
-            raise PermissionDenied("Only the authors and moderators can edit this entry.")
+        if refusal := permissions.edit_refusal(by, current):
+            raise PermissionDenied(refusal)
         revisions.keep_baseline(current.pk)
         old_slug = current.slug
         changed = _apply(current, data)

@@ -74,6 +74,30 @@ def can_edit(user, entry) -> bool:
     )
 
 
+def edit_refusal(user, entry) -> str:
+    """Why this person may not edit this entry, in words for them; "" when they may. The
+    one place the reasons live, so the edit page's 403 and the entry page say the same."""
+    if can_edit(user, entry):
+        return ""
+    if not is_staff_member(user):
+        return "Only signed-in public servants with a home agency can edit entries."
+    if is_moderator(user) and entry.state == "archived":
+        return "Archived entries cannot be edited; restore it first."
+    if not is_author(user, entry):
+        return "Only its authors and moderators can edit this entry."
+    if entry.state == "archived":
+        return "Archived entries cannot be edited; ask a moderator to restore it."
+    if entry.state == "submitted":
+        return "This entry is waiting for review. Withdraw it from review to edit it again."
+    if entry.state == "rejected":
+        return (
+            "This entry was not accepted for publication, so it can no longer be edited; "
+            "the moderator's reason is in its workflow history."
+        )
+    # A state added later without a reason here: still say something true.
+    return f"Entries that are {entry.get_state_display().lower()} cannot be edited."
+
+
 def acts_for_authors(user, entry) -> bool:
     """An author (or a moderator) who may take the authors' workflow steps, in any state."""
     return is_staff_member(user) and (is_author(user, entry) or is_moderator(user))
