@@ -1,4 +1,5 @@
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.models import User
 from markdownx.widgets import MarkdownxWidget
 
@@ -13,6 +14,46 @@ from knowledgebase.models import (
 )
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+# A text box, not type="number": a number box silently sends nothing for "3,5" or "14 min",
+# where a text box lets the form say what to fix. inputmode still brings up a number pad.
+NUMBER_INPUT = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
+
+# Error messages say what to fix, in the words of the form (GOV.UK and USWDS style: no
+# "This field is required."). Rules that live in the models keep the models' messages.
+
+
+def too_long(what: str) -> str:
+    return f"Shorten {what} to %(limit_value)d characters or fewer (it has %(show_value)d)"
+
+
+def choose_from_list(what: str) -> dict[str, str]:
+    message = f"Choose {what} from the list"
+    return {"invalid_choice": message, "invalid_pk_value": message, "invalid_list": message}
+
+
+def number_messages(what: str) -> dict[str, str]:
+    return {
+        "invalid": f"Enter the {what} as a number, like 14 or 3.5",
+        "max_digits": f"Enter a {what} of at most 16 digits",
+        "max_whole_digits": f"Enter a {what} of at most 14 digits before the decimal point",
+        "max_decimal_places": f"Enter the {what} with at most 2 decimal places, like 3.75",
+    }
+
+
+class PickerSelectMultiple(forms.SelectMultiple):
+    """A multi-select that kb.js turns into a type-ahead picker (it stays a plain
+    multi-select without JavaScript). Agencies also match on their acronym: people type
+    "VA" more often than "Department of Veterans Affairs"."""
+
+    def __init__(self, attrs=None, choices=()):
+        super().__init__({"data-picker": True, **(attrs or {})}, choices)
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        acronym = getattr(getattr(value, "instance", None), "acronym", "")
+        if acronym:
+            option["attrs"]["data-match"] = acronym
+        return option
 
 
 def person_label(user: User) -> str:
@@ -45,40 +86,44 @@ class EntryForm(forms.ModelForm):
         required=False,
         label="Co-authors",
         help_text="People who can edit this entry with you. You are always an author.",
+        widget=PickerSelectMultiple,
+        error_messages=choose_from_list("co-authors"),
     )
     contact = PersonChoiceField(
         queryset=User.objects.none(),
         required=False,
         label="Contact",
         help_text="The champion or expert other teams can ask about this practice.",
+        error_messages=choose_from_list("the contact"),
     )
 
     class Meta:
         model = Entry
+        # In the order of the editor's page, which the error summary follows.
         fields = [
             "kind",
             "title",
             "slug",
             "summary",
             "body",
-            "tags",
             "lead_agency",
             "contributing_agencies",
             "authors",
             "contact",
+            "tags",
             "audience",
-            "channels",
             "started",
             "completed",
             "cost_band",
             "practice_status",
+            "channels",
             "visibility",
             "review_by",
         ]
         widgets = {
             "summary": forms.Textarea(attrs={"rows": 3, "maxlength": 500}),
             "body": MarkdownxWidget(attrs={"rows": 22}),
-            "contributing_agencies": forms.SelectMultiple(attrs={"size": 6}),
+            "contributing_agencies": PickerSelectMultiple(attrs={"size": 6}),
             "channels": forms.CheckboxSelectMultiple,
             "visibility": forms.RadioSelect,
             "started": DATE_INPUT,
@@ -93,12 +138,40 @@ class EntryForm(forms.ModelForm):
             "to the next field; Ctrl+] indents a line and Ctrl+[ unindents it.",
             "visibility": "Government-only entries are shown to signed-in public servants only.",
         }
+        error_messages = {
+            "kind": {"required": "Choose the kind of entry", **choose_from_list("the kind")},
+            "title": {"required": "Enter a title", "max_length": too_long("the title")},
+            "slug": {
+                "invalid": "Enter an address of letters, numbers and hyphens only, "
+                "like text-back-queues",
+                "max_length": too_long("the address"),
+                "unique": "Another entry has this address; choose another",
+            },
+            "summary": {
+                "required": "Enter a summary of what was done and what changed",
+                "max_length": too_long("the summary"),
+            },
+            "lead_agency": choose_from_list("the lead agency"),
+            "contributing_agencies": choose_from_list("contributing agencies"),
+            "audience": choose_from_list("the audience"),
+            "channels": choose_from_list("channels"),
+            "started": {"invalid": "Enter the start date as a date, like 2024-03-31"},
+            "completed": {"invalid": "Enter the end date as a date, like 2024-09-30"},
+            "cost_band": choose_from_list("the cost"),
+            "practice_status": choose_from_list("the status of the practice"),
+            "visibility": {
+                "required": "Choose who can read the entry",
+                **choose_from_list("who can read the entry"),
+            },
+            "review_by": {"invalid": "Enter the review date as a date, like 2026-01-31"},
+        }
 
     change_summary = forms.CharField(
         label="Summary of your change",
         max_length=300,
         required=False,
         help_text="Optional. Shown in the entry's history, e.g. “Added the 2025 results”.",
+        error_messages={"max_length": too_long("the summary of your change")},
     )
 
     def __init__(self, *args, **kwargs):
@@ -116,9 +189,9 @@ class EntryForm(forms.ModelForm):
             self.fields[name].choices = [("", "Not stated")] + [
                 choice for choice in self.fields[name].choices if choice[0]
             ]
-        many = " Hold Ctrl (Cmd on a Mac) to choose several."
-        self.fields["contributing_agencies"].help_text = "Other agencies that worked on it." + many
-        self.fields["authors"].help_text += many
+        # How to choose several in a plain multi-select is said by includes/_field.html,
+        # for the page without JavaScript only: kb.js turns these into type-ahead pickers.
+        self.fields["contributing_agencies"].help_text = "Other agencies that worked on it."
 
     def clean_slug(self) -> str:
         # Left empty: the address stays as it is. The rules for addresses are the model's.
@@ -133,11 +206,32 @@ class OutcomeMetricForm(forms.ModelForm):
             "measure": forms.TextInput(attrs={"placeholder": "e.g. Average wait on the phone"}),
             "unit": forms.TextInput(attrs={"placeholder": "minutes"}),
             "period": forms.TextInput(attrs={"placeholder": "FY2024"}),
+            "baseline": NUMBER_INPUT,
+            "result": NUMBER_INPUT,
+        }
+        error_messages = {
+            "measure": {
+                "required": "Enter what was measured",
+                "max_length": too_long("what was measured"),
+            },
+            "baseline": number_messages("baseline"),
+            "result": number_messages("result"),
+            "unit": {"max_length": too_long("the unit")},
+            "period": {"max_length": too_long("the period")},
+            "source": {"max_length": too_long("the source")},
         }
 
 
+# can_delete_extra=False: only saved rows offer "Delete"; a new row left empty is ignored
+# on save, and one filled in by mistake is emptied again.
 OutcomeMetricFormSet = forms.inlineformset_factory(
-    Entry, OutcomeMetric, form=OutcomeMetricForm, extra=1, max_num=20, can_delete=True
+    Entry,
+    OutcomeMetric,
+    form=OutcomeMetricForm,
+    extra=1,
+    max_num=20,
+    can_delete=True,
+    can_delete_extra=False,
 )
 
 
@@ -160,7 +254,13 @@ class AdoptionMetricForm(OutcomeMetricForm):
 
 
 AdoptionMetricFormSet = forms.inlineformset_factory(
-    Adoption, AdoptionMetric, form=AdoptionMetricForm, extra=1, max_num=10, can_delete=True
+    Adoption,
+    AdoptionMetric,
+    form=AdoptionMetricForm,
+    extra=1,
+    max_num=10,
+    can_delete=True,
+    can_delete_extra=False,
 )
 
 
@@ -195,18 +295,39 @@ class CollectionForm(forms.ModelForm):
         fields = ["title", "intro", "show_on_home"]
         widgets = {"intro": forms.Textarea(attrs={"rows": 4})}
         labels = {"show_on_home": "Show on the home page"}
+        error_messages = {
+            "title": {
+                "required": "Enter a title for the collection",
+                "max_length": too_long("the title"),
+            },
+        }
 
 
 class CollectionItemForm(forms.ModelForm):
-    entry = forms.ModelChoiceField(queryset=Entry.objects.published().order_by("title"))
+    entry = forms.ModelChoiceField(
+        queryset=Entry.objects.published().order_by("title"),
+        error_messages={"required": "Choose the entry", **choose_from_list("a published entry")},
+    )
 
     class Meta:
         model = CollectionItem
         fields = ["entry", "order", "note"]
+        error_messages = {
+            "order": {
+                "invalid": "Enter the position as a whole number, like 1",
+                "min_value": "Enter a position of 0 or more",
+            },
+            "note": {"max_length": too_long("the note")},
+        }
 
 
 CollectionItemFormSet = forms.inlineformset_factory(
-    Collection, CollectionItem, form=CollectionItemForm, extra=3, can_delete=True
+    Collection,
+    CollectionItem,
+    form=CollectionItemForm,
+    extra=3,
+    can_delete=True,
+    can_delete_extra=False,
 )
 
 
@@ -264,3 +385,17 @@ class AskContactForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3, "maxlength": 2000}),
         help_text="Sent by email to the contact, with your address to reply to.",
     )
+
+
+class SignInForm(AuthenticationForm):
+    """Django's sign-in form, with messages that say what to fix."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "Enter a correct username and password. Both are case-sensitive.",
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].error_messages["required"] = "Enter your username"
+        self.fields["password"].error_messages["required"] = "Enter your password"

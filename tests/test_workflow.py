@@ -224,7 +224,8 @@ def test_invalid_new_entry_is_shown_again_with_errors(client_for, alice):
     response = client_for(alice).post("/entries/new/", new_entry_data(title=""))
 
     assert response.status_code == 400
-    assert "Please correct the errors below." in response.content.decode()
+    page = response.content.decode()
+    assert "There is a problem" in page and "Enter a title" in page
     assert not Entry.objects.exists()
 
 

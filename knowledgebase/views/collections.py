@@ -51,8 +51,7 @@ def _collection_editor(request, collection=None):
                 items.save()
             messages.success(request, "Collection saved.")
             return redirect(collection)
-        messages.error(request, "Please correct the errors below.")
-        status = 400
+        status = 400  # the form's error summary says what to fix
     else:
         form = CollectionForm(instance=collection)
         items = CollectionItemFormSet(instance=collection, prefix="items")

@@ -27,7 +27,7 @@ from knowledgebase.forms import (
     OutcomeMetricFormSet,
 )
 from knowledgebase.models import Agency, Channel, Entry, EntryLink, OldSlug, Transition
-from knowledgebase.outlines import OUTLINES
+from knowledgebase.outlines import OUTLINES, prompts_left_warning
 from knowledgebase.views.common import (
     entry_for,
     filters_from,
@@ -122,7 +122,7 @@ def entry_page_context(
     re-show it with their bound form and its errors."""
     user = request.user
     visible = Entry.objects.visible_to(user)
-    links_out = (
+    links_out = list(
         EntryLink.objects.filter(source=entry, target__in=visible)
         .select_related("target__lead_agency")
         .order_by("kind", "target__title")
@@ -136,6 +136,12 @@ def entry_page_context(
     if permissions.can_see_history(user, entry):
         history = Transition.objects.filter(entry=entry).select_related("by").order_by("-at")
     can_edit = permissions.can_edit(user, entry)
+    # The reason is told to those who would expect an Edit button (its authors and the
+    # moderators), not to every reader of every entry.
+    edit_refusal = ""
+    if not can_edit and permissions.acts_for_authors(user, entry):
+        edit_refusal = permissions.edit_refusal(user, entry)
+    connections, backlinks = _connections(links_out, links_in)
     superseded_by = entry.superseded_by
     if superseded_by and not permissions.can_view(user, superseded_by):
         superseded_by = None
@@ -163,7 +169,8 @@ def entry_page_context(
         "superseded_by": superseded_by,
         "links_out": links_out,
         "links_in": links_in,
-        "backlinks": links.grouped_backlinks(links_in),
+        "connections": connections,
+        "backlinks": links.grouped_backlinks(backlinks),
         "link_form": LinkForm(source=entry, user=user) if can_edit else None,
         "adoptions": entry_adoptions,
         "adopting": sum(1 for a in entry_adoptions if a.status != "dropped"),
@@ -173,6 +180,7 @@ def entry_page_context(
         "related": _related(entry, user, links_out, links_in),
         "history": history,
         "can_edit": can_edit,
+        "edit_refusal": edit_refusal,
         "can_submit": permissions.can_submit(user, entry),
         "can_withdraw": permissions.can_withdraw(user, entry),
         "can_moderate": permissions.can_moderate(user),
@@ -186,6 +194,53 @@ def _to_new_address(request, entry):
     if not request.user.is_authenticated and entry.state in ("published", "archived"):
         return redirect_to_login(request.get_full_path())
     raise Http404("No such entry.")
+
+
+# Which of several links to the same entry names it on the page: the typed ones, in the
+# order of EntryLink.Kind, before a plain "related" one (wiki links make those by themselves).
+_LINK_RANK = {
+    kind: rank
+    for rank, kind in enumerate(
+        [k for k in EntryLink.Kind.values if k != EntryLink.Kind.RELATED] + [EntryLink.Kind.RELATED]
+    )
+}
+
+
+def _strongest_first(entry_links) -> list[EntryLink]:
+    return sorted(entry_links, key=lambda link: _LINK_RANK[link.kind])
+
+
+def _connections(links_out, links_in) -> tuple[list[dict], list[EntryLink]]:
+    """Each connected entry once. Several links to one entry make one row, named by the
+    strongest kind (the other typed kinds are added, a plain "related" one is dropped); an
+    entry linked both ways is listed with the links out, noted as linking back, and not
+    again among the entries that link here. Returns the rows of links out and, per entry
+    that only links here, its strongest link."""
+    out: dict[int, list[EntryLink]] = {}
+    for link in links_out:
+        out.setdefault(link.target_id, []).append(link)
+    back: dict[int, list[EntryLink]] = {}
+    for link in links_in:
+        back.setdefault(link.source_id, []).append(link)
+    rows = []
+    for target_id, found in out.items():
+        first, *others = _strongest_first(found)
+        rows.append(
+            {
+                "link": first,
+                "also": [
+                    link.get_kind_display().lower()
+                    for link in others
+                    if link.kind != EntryLink.Kind.RELATED
+                ],
+                "links_back": target_id in back,
+            }
+        )
+    rows.sort(key=lambda row: (_LINK_RANK[row["link"].kind], row["link"].target.title))
+    only_back = [
+        _strongest_first(found)[0] for source_id, found in back.items() if source_id not in out
+    ]
+    return rows, only_back
 
 
 def _related(entry, user, links_out, links_in) -> list[Entry]:
@@ -269,15 +324,15 @@ def entry_create(request):
                 entry = entries.create(by=request.user, data=_entry_data(form, metrics))
             except ValidationError as error:
                 form.add_error(None, error)
-                messages.error(request, "Please correct the errors below.")
                 return _editor(request, form, metrics)
             _submit_if_asked(request, entry)
             if entry.state == Entry.State.SUBMITTED:
                 messages.success(request, "Your entry was submitted for review.")
             else:
                 messages.success(request, "Draft saved. Submit it for review when it is ready.")
+            if warning := prompts_left_warning(entry.body):
+                messages.warning(request, warning)  # the reviewer decides; this only warns
             return redirect(entry)
-        messages.error(request, "Please correct the errors below.")
         return _editor(request, form, metrics)
     kind = request.GET.get("kind", Entry.Kind.CASE_STUDY)
     if kind not in OUTLINES:
@@ -297,8 +352,8 @@ def entry_edit(request, slug):
     if (denied := require_staff(request)) is not None:
         return denied
     entry = entry_for(request, slug)
-    if not permissions.can_edit(request.user, entry):
-        raise PermissionDenied("Only the authors and moderators can edit this entry.")
+    if refusal := permissions.edit_refusal(request.user, entry):
+        raise PermissionDenied(refusal)
     if request.method == "POST":
         form = EntryForm(request.POST, instance=entry)
         metrics = OutcomeMetricFormSet(request.POST, instance=entry, prefix="outcomes")
@@ -318,13 +373,13 @@ def entry_edit(request, slug):
                 return _editor(request, form, metrics, entry, conflict=conflict.current)
             except ValidationError as error:
                 form.add_error(None, error)
-                messages.error(request, "Please correct the errors below.")
                 return _editor(request, form, metrics, entry)
             _submit_if_asked(request, entry)
             _save_links(request, entry, link_form if link_form.is_bound else None)
             messages.success(request, "Your changes are saved.")
+            if warning := prompts_left_warning(entry.body):
+                messages.warning(request, warning)  # the reviewer decides; this only warns
             return redirect(entry)
-        messages.error(request, "Please correct the errors below.")
         return _editor(request, form, metrics, entry)
     form = EntryForm(instance=entry)
     return _editor(request, form, OutcomeMetricFormSet(instance=entry, prefix="outcomes"), entry)
