@@ -26,7 +26,251 @@
     }
   }, true);
 
+  // Approving, rejecting and featuring reach readers or authors at once: a button with
+  // data-confirm asks first, and a refusal cancels the submit. The button names the
+  // decision, so the form's other buttons are not asked. Without this file they just post.
+  function confirmDecisions() {
+    document.addEventListener("submit", function (event) {
+      var button = event.submitter;
+      var question = button && button.getAttribute("data-confirm");
+      if (question && !window.confirm(question)) event.preventDefault();
+    });
+  }
+
+  // A type-ahead picker for a long multi-select (66 agencies, every colleague), instead of
+  // Ctrl+click: the ARIA combobox pattern with a list of matches (type part of a name,
+  // arrows to move, Enter to choose, Escape to close), and the chosen ones as buttons that
+  // remove them. The <select multiple> stays in the form, hidden, and is what is sent; its
+  // id moves to the new box, so the label, the error summary's link and the field's
+  // aria-describedby lead there.
+  function enhancePicker(select) {
+    var id = select.id;
+    var field = select.closest(".field");
+    var label = field && field.querySelector("label[for='" + id + "']");
+    if (!label) return;
+    var name = label.firstChild.textContent.trim(); // without "(required)"
+    var hint = field.querySelector(".multi-select-hint");
+    if (hint) hint.textContent = " Type part of a name, then choose from the list.";
+
+    var options = Array.prototype.map.call(select.options, function (option, i) {
+      return {
+        option: option,
+        id: id + "-option-" + i,
+        text: option.text,
+        words: option.text.toLowerCase(),
+        acronym: (option.getAttribute("data-match") || "").toLowerCase()
+      };
+    });
+
+    // Any option whose name holds what was typed, anywhere; best first: the acronym typed
+    // in full ("epa"), then a word that starts with it, then the rest ("dEPArtment").
+    function rank(o, query) {
+      if (o.acronym && o.acronym === query) return 0;
+      if (o.words.indexOf(query) === 0 || o.words.indexOf(" " + query) !== -1) return 1;
+      if (o.words.indexOf(query) !== -1 || (o.acronym && o.acronym.indexOf(query) !== -1)) return 2;
+      return -1;
+    }
+    var shown = [];
+    var active = -1;
+    var countTimer = null;
+
+    var input = document.createElement("input");
+    input.type = "text";
+    input.autocomplete = "off";
+    input.setAttribute("role", "combobox");
+    input.setAttribute("aria-autocomplete", "list");
+    input.setAttribute("aria-expanded", "false");
+    input.setAttribute("aria-controls", id + "-listbox");
+    ["aria-describedby", "aria-invalid"].forEach(function (attribute) {
+      if (select.hasAttribute(attribute)) input.setAttribute(attribute, select.getAttribute(attribute));
+    });
+    select.id = id + "-select";
+    input.id = id;
+    var listbox = document.createElement("ul");
+    listbox.id = id + "-listbox";
+    listbox.className = "picker-options";
+    listbox.setAttribute("role", "listbox");
+    listbox.setAttribute("aria-label", name);
+    listbox.setAttribute("aria-multiselectable", "true");
+    listbox.hidden = true;
+    var none = document.createElement("p");
+    none.className = "picker-none";
+    none.textContent = "No matches";
+    none.hidden = true;
+    var box = document.createElement("div");
+    box.className = "picker-box";
+    box.append(input, listbox, none);
+    var chips = document.createElement("ul");
+    chips.className = "picker-chips";
+    chips.setAttribute("aria-label", "Chosen " + name.toLowerCase());
+    var status = document.createElement("p");
+    status.className = "visually-hidden";
+    status.setAttribute("aria-live", "polite");
+    var picker = document.createElement("div");
+    picker.className = "picker";
+    picker.append(box, chips, status);
+    select.before(picker);
+    select.hidden = true;
+
+    function say(text) {
+      clearTimeout(countTimer);
+      status.textContent = text;
+    }
+
+    function close() {
+      listbox.hidden = true;
+      none.hidden = true;
+      input.setAttribute("aria-expanded", "false");
+      input.removeAttribute("aria-activedescendant");
+      active = -1;
+    }
+
+    function open(typed) {
+      var query = input.value.trim().toLowerCase();
+      shown = options
+        .map(function (o, i) { return { o: o, rank: rank(o, query), i: i }; })
+        .filter(function (r) { return r.rank !== -1; })
+        .sort(function (a, b) { return a.rank - b.rank || a.i - b.i; })
+        .map(function (r) { return r.o; });
+      listbox.replaceChildren.apply(listbox, shown.map(function (o) {
+        var item = document.createElement("li");
+        item.id = o.id;
+        item.setAttribute("role", "option");
+        item.setAttribute("aria-selected", String(o.option.selected));
+        item.textContent = o.text;
+        return item;
+      }));
+      active = -1;
+      input.removeAttribute("aria-activedescendant");
+      listbox.hidden = shown.length === 0;
+      none.hidden = shown.length !== 0;
+      input.setAttribute("aria-expanded", String(shown.length !== 0));
+      // Said once typing pauses, not on every key.
+      clearTimeout(countTimer);
+      if (typed !== true) return;
+      countTimer = setTimeout(function () {
+        status.textContent = shown.length === 0 ? "No matches" : shown.length === 1 ? "1 match" : shown.length + " matches";
+      }, 400);
+    }
+
+    // One step down (1) or up (-1), round the ends; from no option, to the first or last.
+    function move(step) {
+      if (listbox.hidden) open();
+      if (!shown.length) return;
+      var from = active === -1 ? (step > 0 ? -1 : 0) : active;
+      active = (from + step + shown.length) % shown.length;
+      Array.prototype.forEach.call(listbox.children, function (item, i) {
+        item.classList.toggle("is-active", i === active);
+      });
+      var item = listbox.children[active];
+      input.setAttribute("aria-activedescendant", item.id);
+      item.scrollIntoView({ block: "nearest" });
+    }
+
+    function showChips() {
+      chips.replaceChildren();
+      options.forEach(function (o) {
+        if (!o.option.selected) return;
+        var button = document.createElement("button");
+        button.type = "button";
+        button.className = "picker-chip";
+        var verb = document.createElement("span");
+        verb.className = "visually-hidden";
+        verb.textContent = "Remove ";
+        var x = document.createElement("span");
+        x.className = "picker-chip-x";
+        x.setAttribute("aria-hidden", "true");
+        x.textContent = "×";
+        button.append(verb, o.text, x);
+        button.addEventListener("click", function () {
+          var buttons = Array.prototype.slice.call(chips.querySelectorAll("button"));
+          var at = buttons.indexOf(button);
+          choose(o, false);
+          // Focus stays in the list of chosen ones (the next, else the one before), or
+          // goes back to the box when none is left; never lost to the page.
+          var left = chips.querySelectorAll("button");
+          (left[Math.min(at, left.length - 1)] || input).focus();
+        });
+        var item = document.createElement("li");
+        item.appendChild(button);
+        chips.appendChild(item);
+      });
+      chips.hidden = !chips.children.length;
+    }
+
+    function choose(o, selected) {
+      o.option.selected = selected;
+      select.dispatchEvent(new Event("change", { bubbles: true }));
+      showChips();
+      say(o.text + (selected ? " added" : " removed"));
+    }
+
+    input.addEventListener("input", function () { open(true); });
+    input.addEventListener("keydown", function (event) {
+      if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+        event.preventDefault();
+        move(event.key === "ArrowDown" ? 1 : -1);
+      } else if (event.key === "Enter") {
+        // Enter chooses; it never sends the form from here by surprise.
+        if (!listbox.hidden || input.value.trim()) event.preventDefault();
+        if (!listbox.hidden && active >= 0) {
+          var o = shown[active];
+          choose(o, !o.option.selected);
+          input.value = "";
+          close();
+        }
+      } else if (event.key === "Escape") {
+        if (!listbox.hidden || !none.hidden) {
+          event.preventDefault();
+          close();
+        } else if (input.value) {
+          event.preventDefault();
+          input.value = "";
+        }
+      }
+    });
+    input.addEventListener("blur", close);
+    // Pressing an option must not take focus from the box (its blur would close the list).
+    listbox.addEventListener("mousedown", function (event) { event.preventDefault(); });
+    listbox.addEventListener("click", function (event) {
+      var item = event.target.closest("[role=option]");
+      var o = item && shown[Array.prototype.indexOf.call(listbox.children, item)];
+      if (!o) return;
+      choose(o, !o.option.selected);
+      input.value = "";
+      close();
+    });
+    showChips();
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    confirmDecisions();
+
+    // Search filters are folded on a phone (so results come first after one line) and
+    // unfolded where they fit beside the results.
+    if (window.matchMedia("(min-width: 56rem)").matches) {
+      document.querySelectorAll("details[data-open-wide]").forEach(function (details) {
+        details.open = true;
+      });
+    }
+
+    // Escape closes the moderators' menu and puts the focus back on it.
+    document.querySelectorAll(".nav-menu details").forEach(function (menu) {
+      menu.addEventListener("keydown", function (event) {
+        if (event.key === "Escape" && menu.open) {
+          menu.open = false;
+          menu.querySelector("summary").focus();
+        }
+      });
+    });
+
+    // The live preview scrolls when it is long: a named region the keyboard can reach.
+    document.querySelectorAll(".markdownx-preview").forEach(function (preview) {
+      preview.setAttribute("tabindex", "0");
+      preview.setAttribute("role", "region");
+      preview.setAttribute("aria-label", "Preview");
+    });
+
     // Move focus to the error summary so screen reader users hear what went wrong.
     var summary = document.querySelector("[data-autofocus]");
     if (summary) summary.focus();
@@ -155,7 +399,9 @@
       if (title.value.trim() || summaryField.value.trim()) ask();
     }
 
-    // "Add another outcome": clone the empty form of a Django formset.
+    // "Add another outcome": clone the empty form of a Django formset. Focus goes to the
+    // new row's first field and a polite live region says "Outcome 3 added.", so people
+    // who do not see the page know the row is there and that they are in it.
     document.querySelectorAll("[data-add-row]").forEach(function (button) {
       var prefix = button.getAttribute("data-add-row");
       var template = document.getElementById(prefix + "-empty");
@@ -163,16 +409,34 @@
       var total = document.getElementById("id_" + prefix + "-TOTAL_FORMS");
       var max = document.getElementById("id_" + prefix + "-MAX_NUM_FORMS");
       if (!template || !rows || !total) return;
+      var rowName = button.getAttribute("data-row-name") || "Row";
+      var status = document.querySelector("[data-row-status='" + prefix + "']");
+      if (!status) {
+        // Made now, not at the click: a live region must exist before it speaks.
+        status = document.createElement("p");
+        status.className = "visually-hidden";
+        status.setAttribute("aria-live", "polite");
+        button.before(status);
+      }
       button.addEventListener("click", function () {
         var index = parseInt(total.value, 10);
-        if (max && index >= parseInt(max.value, 10)) return;
-        var html = template.innerHTML.replace(/__prefix__/g, String(index));
+        if (max && index >= parseInt(max.value, 10)) {
+          status.textContent = "No more can be added: the most is " + max.value + ".";
+          return;
+        }
+        var html = template.innerHTML
+          .replace(/__prefix__/g, String(index))
+          .replace(/__number__/g, String(index + 1));
         rows.insertAdjacentHTML("beforeend", html);
         total.value = String(index + 1);
-        var first = rows.lastElementChild.querySelector("input, select, textarea");
+        // Hidden inputs (the row's id) come first and cannot take focus.
+        var first = rows.lastElementChild.querySelector("input:not([type=hidden]), select, textarea");
         if (first) first.focus();
+        status.textContent = rowName + " " + (index + 1) + " added.";
       });
     });
+
+    document.querySelectorAll("select[data-picker]").forEach(enhancePicker);
   });
 })();
 
