@@ -34,6 +34,7 @@ PAGES = {
         "/teams/",
         "/people/alex/",
         "/accounts/login/",
+        "/accounts/password_reset/",
     ],
     "alex": [
         "/entries/new/",
@@ -49,6 +50,7 @@ PAGES = {
         "/moderation/broken-links/",
         "/moderation/overdue-reviews/",
         "/moderation/search-status/",
+        "/moderation/customer-effort-score-across-channels/",
         "/collections/new/",
     ],
 }
