@@ -97,6 +97,11 @@ class SearchQuerySerializer(FiltersSerializer):
     page = serializers.IntegerField(
         required=False, default=1, min_value=1, max_value=MAX_SEARCH_PAGE
     )
+    correct = serializers.BooleanField(
+        required=False,
+        default=True,
+        help_text="false: search the words as typed, without correcting typos.",
+    )
 
 
 class EntryListQuerySerializer(FiltersSerializer):
@@ -149,6 +154,10 @@ class SearchPageSerializer(serializers.Serializer):
     results = SearchResultSerializer(source="hits", many=True)
     facets = serializers.SerializerMethodField()
     suggestion = serializers.CharField(allow_null=True, help_text="Did you mean …?")
+    corrected = serializers.BooleanField(
+        help_text="True when typos were corrected: the results are for `suggestion`; "
+        "ask again with correct=false for the words as typed."
+    )
     degraded = serializers.BooleanField(
         help_text="True when the index could not answer and results may be incomplete."
     )
@@ -185,6 +194,7 @@ def search_entries(request):
         page=page,
         sort=params.validated_data["sort"],
         mode=params.validated_data.get("mode"),
+        correct=params.validated_data["correct"],
     )
     if page == 1:
         analytics.log_search(

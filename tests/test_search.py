@@ -123,9 +123,18 @@ def test_a_typo_is_corrected_and_offered_as_did_you_mean(db):
 
     page = find("acessibility")
 
-    assert page.suggestion == "accessibility"
+    assert (page.suggestion, page.corrected) == ("accessibility", True)
     assert slugs(page) == ["a11y"]
     assert find("acessibility kind:case-study").suggestion == "accessibility kind:case-study"
+
+
+def test_the_words_as_typed_are_searched_when_asked(db):
+    make_entry(slug="a11y", title="Accessibility testing", summary="Testing for everyone.")
+    search.rebuild()
+
+    page = search.search("acessibility", {}, AnonymousUser(), correct=False)
+
+    assert page.count == 0 and not page.corrected
 
 
 def test_few_results_offer_a_did_you_mean_from_titles(db):
@@ -136,7 +145,7 @@ def test_few_results_offer_a_did_you_mean_from_titles(db):
     page = find("dashbord")
 
     assert slugs(page) == ["typo"]
-    assert page.suggestion == "dashboard"
+    assert (page.suggestion, page.corrected) == ("dashboard", False)  # a did-you-mean
 
 
 def test_type_ahead_suggests_titles_by_prefix(db):

@@ -75,3 +75,17 @@ def test_empty_result_offers_related_topics(client, entries):
     assert response.context["results"].count == 0
     assert "Related topics" in page
     assert "/tags/call-centers/" in page
+
+
+def test_a_corrected_query_says_what_was_searched_and_offers_the_words_as_typed(client, db):
+    make_entry(slug="a11y", title="Accessibility testing", summary="Testing for everyone.")
+    search.rebuild()
+
+    page = client.get("/search/", {"q": "acessibility"}).content.decode()
+
+    assert "1 result for “accessibility”" in page
+    assert "Showing results for <strong>accessibility</strong>." in page
+    assert '<a href="?q=acessibility&amp;correct=0">Search instead for “acessibility”</a>' in page
+    as_typed = client.get("/search/", {"q": "acessibility", "correct": "0"}).content.decode()
+    assert "0 results for “acessibility”" in as_typed
+    assert "Showing results for" not in as_typed

@@ -295,9 +295,12 @@ def search(
     page: int = 1,
     sort: str = "relevance",
     mode: str | None = None,
+    correct: bool = True,
 ) -> SearchPage:
     """One page of results; sort is "relevance" or "newest"; mode one of MODES (None: the
-    default). result.mode is the mode that answered: "words" when meaning is unavailable."""
+    default). result.mode is the mode that answered: "words" when meaning is unavailable.
+    Words found in no entry are corrected to near ones (result.corrected) unless correct
+    is False, which searches the words as typed."""
     filters = {k: v for k, v in (filters or {}).items() if k in FACETS and v}
     query, page = query.strip(), max(page, 1)
 
@@ -308,7 +311,10 @@ def search(
     elif mode != "words" and meaning.unavailable():
         mode = "words"
     result, degraded = _read(
-        "search", lambda b: b.search(query, filters, user, page, PER_PAGE, sort=sort, mode=mode)
+        "search",
+        lambda b: b.search(
+            query, filters, user, page, PER_PAGE, sort=sort, mode=mode, correct=correct
+        ),
     )
     result.degraded = result.degraded or degraded
     return result

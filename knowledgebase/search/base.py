@@ -34,6 +34,9 @@ class SearchPage:
     per_page: int
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
     suggestion: str | None = None
+    # True when the results are for the suggestion: typos in the query were corrected
+    # (the page says "Showing results for …" and offers the words as typed).
+    corrected: bool = False
     # True when the answer came from a fallback and may miss entries.
     degraded: bool = False
     # How the results were found: "hybrid", "words" or "meaning".
@@ -67,7 +70,15 @@ class SearchBackend(Protocol):
     def index_entries(self, entries) -> None: ...
     def remove_entry(self, entry_id: int) -> None: ...
     def search(
-        self, query: str, filters: dict, user, page: int, per_page: int, sort: str, mode: str
+        self,
+        query: str,
+        filters: dict,
+        user,
+        page: int,
+        per_page: int,
+        sort: str,
+        mode: str,
+        correct: bool,
     ) -> SearchPage: ...
     def suggest(self, query: str, user) -> list[str]: ...
     def more_like_this(self, entry, user, limit: int) -> list: ...

@@ -11,7 +11,8 @@ from django.db.models.functions import ExtractYear
 from knowledgebase.search.base import IndexReport, SearchHit, SearchPage
 
 MAX_TERMS = 12
-WEIGHTS = {"title": 6, "tags__name": 4, "summary": 3, "body": 1}
+# A topic's old names (TopicAlias, after a merge or a rename) match as its name does.
+WEIGHTS = {"title": 6, "tags__name": 4, "tags__aliases__name": 4, "summary": 3, "body": 1}
 
 
 def terms_of(query: str) -> list[str]:
@@ -89,8 +90,10 @@ class DatabaseBackend:
         per_page: int,
         sort: str = "relevance",
         mode: str = "words",
+        correct: bool = True,
     ) -> SearchPage:
-        """Words only, whatever the mode asked for (the page says so)."""
+        """Words only, whatever the mode asked for (the page says so), and as typed: no
+        typo correction."""
         from knowledgebase.models import Entry
 
         terms = terms_of(query)
@@ -102,7 +105,7 @@ class DatabaseBackend:
                 for field_name, weight in WEIGHTS.items():
                     hit = Q(**{f"{field_name}__icontains": term})
                     match |= hit
-                    if field_name != "tags__name":
+                    if not field_name.startswith("tags__"):
                         score = score + Case(
                             When(hit, then=Value(weight)),
                             default=Value(0),

@@ -195,7 +195,7 @@ def document(entry) -> dict:
         "title": entry.title,
         "summary": entry.summary,
         "body": plain_text(entry.body),
-        "tags": " ".join(t.name for t in tags),
+        "tags": " ".join(topic_names(tags)),
         "agencies": agency_text,
         "outcomes": " ".join(m.as_text() for m in entry.outcomes.all()),
         "title_words": entry.title,
@@ -215,6 +215,12 @@ def document(entry) -> dict:
     return {k: v for k, v in doc.items() if v != ""}
 
 
+def topic_names(tags) -> list[str]:
+    """The names of an entry's topics, with the old names of merged or renamed ones (their
+    TopicAlias rows): searching either name finds the entry."""
+    return [name for t in tags for name in (t.name, *(a.name for a in t.aliases.all()))]
+
+
 def stamp(updated_at) -> str:
     return updated_at.isoformat() if updated_at else ""
 
@@ -226,7 +232,7 @@ def _load(ids: Iterable[int]):
         Entry.objects.published()
         .filter(pk__in=list(ids))
         .select_related("lead_agency")
-        .prefetch_related("tags", "contributing_agencies", "channels", "outcomes")
+        .prefetch_related("tags__aliases", "contributing_agencies", "channels", "outcomes")
         .order_by("pk")
     )
 
@@ -601,7 +607,10 @@ class WhooshBackend:
         per_page: int,
         sort: str = "relevance",
         mode: str = "words",
+        correct: bool = True,
     ) -> SearchPage:
+        """correct=False searches the words as typed (no typo correction; a did-you-mean
+        may still be offered)."""
         from knowledgebase.models import Entry
 
         h = _handle()
@@ -616,9 +625,10 @@ class WhooshBackend:
         near = similarity = None  # entries close in meaning (hybrid and meaning modes)
         if text:
             typed_text = text
-            corrected = self._corrected(searcher, text, unknown_only=True)
+            corrected = correct and self._corrected(searcher, text, unknown_only=True)
             if corrected:
                 result.suggestion = corrected
+                result.corrected = True
                 text = corrected
             q = _query_parser().parse(text)
             terms = list(positive_terms(q))

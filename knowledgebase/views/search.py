@@ -38,12 +38,14 @@ def search_page(request):
         page_number = max(int(request.GET.get("page", 1)), 1)
     except ValueError:
         page_number = 1
+    # "Search instead for …" asks for the words as typed, without typo correction.
+    correct = request.GET.get("correct") != "0"
     results = None
     search_log = None
     facets = []
     if query.strip() or filters:
         results = search.search(
-            query, filters, request.user, page=page_number, sort=sort, mode=mode
+            query, filters, request.user, page=page_number, sort=sort, mode=mode, correct=correct
         )
         if page_number == 1:
             search_log = analytics.log_search(
@@ -87,6 +89,9 @@ def search_page(request):
             "facets": facets,
             "active_filters": active,
             "paging_query": query_without(request),
+            "as_typed_query": "&".join(
+                filter(None, [query_without(request, "correct"), "correct=0"])
+            ),
             "sort": sort,
             "sorts": SORTS,
             "sort_query": query_without(request, "sort"),
