@@ -1,10 +1,11 @@
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.syndication.views import Feed
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from taggit.models import Tag
 
+from knowledgebase import topics
 from knowledgebase.models import Entry
 
 FEED_SIZE = 30
@@ -46,6 +47,14 @@ class LatestEntriesFeed(Feed):
 
 
 class TagFeed(LatestEntriesFeed):
+    def __call__(self, request, *args, **kwargs):
+        # The feed of a merged or renamed topic moved with it: feed readers follow a 301.
+        if not Tag.objects.filter(slug=kwargs["tag"]).exists():
+            moved = topics.moved_to(kwargs["tag"])
+            if moved is not None:
+                return redirect("feed-tag", moved.slug, permanent=True)
+        return super().__call__(request, *args, **kwargs)
+
     def get_object(self, request, tag):
         return get_object_or_404(Tag, slug=tag)
 

@@ -2,7 +2,9 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.models import User
 from markdownx.widgets import MarkdownxWidget
+from taggit.models import Tag
 
+from knowledgebase import topics
 from knowledgebase.models import (
     Adoption,
     AdoptionMetric,
@@ -287,6 +289,35 @@ class SupersedeForm(forms.Form):
         if entry is None:
             raise forms.ValidationError(f"No published entry has the slug “{slug}”.")
         return entry
+
+
+class TopicRenameForm(forms.Form):
+    name = forms.CharField(
+        label="New name",
+        max_length=100,
+        error_messages={
+            "required": "Enter the topic's new name",
+            "max_length": too_long("the name"),
+        },
+    )
+
+
+class TopicMergeForm(forms.Form):
+    into = forms.CharField(
+        label="Merge into",
+        max_length=100,
+        widget=forms.TextInput(attrs={"list": "topic-names", "autocomplete": "off"}),
+        error_messages={"required": "Enter the name of the topic to merge into"},
+    )
+
+    def clean_into(self) -> Tag:
+        text = self.cleaned_data["into"]
+        tag = topics.find(text)
+        if tag is None:
+            raise forms.ValidationError(
+                f"There is no topic “{text}”. Enter the name or slug of an existing topic"
+            )
+        return tag
 
 
 class CollectionForm(forms.ModelForm):

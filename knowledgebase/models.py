@@ -604,6 +604,25 @@ class OldSlug(models.Model):
         return f"{self.slug} → {self.entry.slug}"
 
 
+class TopicAlias(models.Model):
+    """A name and address a topic had before a merge or a rename: old topic pages and feeds
+    redirect to the topic, and searching the old name still finds its entries."""
+
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="aliases")
+    slug = models.SlugField(max_length=100, unique=True, allow_unicode=True)
+    name = models.CharField(max_length=100)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name_plural = "topic aliases"
+
+    def __str__(self) -> str:
+        return f"{self.slug} → {self.tag.slug}"
+
+
 class Collection(models.Model):
     """A curated, ordered reading list that moderators build."""
 

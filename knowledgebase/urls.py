@@ -65,6 +65,9 @@ urlpatterns = [
     path("moderation/broken-links/", links.broken_links, name="broken-links"),
     path("moderation/overdue-reviews/", moderation.overdue_reviews, name="overdue-reviews"),
     path("moderation/search-status/", moderation.search_status, name="search-status"),
+    path("moderation/topics/", tags.topics_manage, name="topics-manage"),
+    path("moderation/topics/<int:pk>/rename/", tags.topic_rename, name="topic-rename"),
+    path("moderation/topics/<int:pk>/merge/", tags.topic_merge, name="topic-merge"),
     path("moderation/<slug:slug>/", moderation.review, name="review"),
     path("entries/<slug:slug>/approve/", moderation.approve, name="entry-approve"),
     path(

@@ -20,6 +20,7 @@ NAV = [
     "kb:broken-links",
     "kb:overdue-reviews",
     "kb:search-status",
+    "kb:topics-manage",
     "kb:my-entries",
     "kb:notifications",
 ]

@@ -2,10 +2,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import F, Prefetch
+from django.db.models import Count, F, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
+from taggit.models import Tag
 
 from knowledgebase import (
     adoptions,
@@ -16,6 +17,7 @@ from knowledgebase import (
     permissions,
     revisions,
     search,
+    topics,
 )
 from knowledgebase.forms import (
     AdoptionForm,
@@ -46,25 +48,27 @@ SORTS = {
 def entry_list(request):
     filters = filters_from(request)
     sort = request.GET.get("sort", "newest")
-    entries = (
-        Entry.objects.visible_to(request.user)
-        .filtered(filters)
-        .for_cards()
-        .order_by(*SORTS.get(sort, SORTS["newest"]))
-    )
+    visible = Entry.objects.visible_to(request.user)
+    entries = visible.filtered(filters).for_cards().order_by(*SORTS.get(sort, SORTS["newest"]))
     page = page_of(request, entries)
-    active = []
+    options = _filter_options(visible, filters)
     names = {
         "agency": dict(
             Agency.objects.filter(slug=filters.get("agency")).values_list("slug", "name")
         ),
-        "channel": dict(Channel.objects.values_list("slug", "name")),
+        "channel": {channel.slug: channel.name for channel in options["channels"]},
         "kind": dict(Entry.Kind.choices),
         "audience": dict(Entry.Audience.choices),
+        "tag": dict(Tag.objects.filter(slug=filters.get("tag")).values_list("slug", "name")),
     }
-    for name, value in filters.items():
-        label = names.get(name, {}).get(value, value)
-        active.append({"name": name, "label": label, "remove": query_without(request, name)})
+    active = [
+        {
+            "name": FILTER_TITLES.get(name, name.capitalize()),
+            "label": names.get(name, {}).get(value, value),
+            "remove": query_without(request, name),
+        }
+        for name, value in filters.items()
+    ]
     return render(
         request,
         "knowledgebase/entry_list.html",
@@ -74,16 +78,43 @@ def entry_list(request):
             "active_filters": active,
             "sort": sort,
             "kinds": Entry.Kind.choices,
-            "audiences": Entry.Audience.choices,
-            "channels": Channel.objects.all(),
-            "agencies": Agency.objects.filter(
-                led_entries__in=Entry.objects.visible_to(request.user)
-            )
-            .distinct()
-            .order_by("name"),
+            **options,
+            "agencies": Agency.objects.filter(led_entries__in=visible).distinct().order_by("name"),
             "paging_query": query_without(request),
         },
     )
+
+
+FILTER_TITLES = {"tag": "Topic"}
+
+
+def _filter_options(visible, filters: dict) -> dict:
+    """The audiences, channels and topics the list offers as filters: those behind at least
+    MIN_FILTER_ENTRIES entries the reader may see (one query each), and the chosen one."""
+    least = topics.MIN_FILTER_ENTRIES
+    ids = visible.order_by().values("pk")
+    audience_counts = dict(
+        Entry.objects.filter(pk__in=ids)
+        .order_by()
+        .values("audience")
+        .annotate(n=Count("pk"))
+        .values_list("audience", "n")
+    )
+    audiences = [
+        (value, label)
+        for value, label in Entry.Audience.choices
+        if audience_counts.get(value, 0) >= least or value == filters.get("audience")
+    ]
+    channels = [
+        channel
+        for channel in Channel.objects.annotate(
+            n=Count("entries", filter=Q(entries__in=ids), distinct=True)
+        ).order_by("name")
+        if channel.n >= least or channel.slug == filters.get("channel")
+    ]
+    chosen = Q(slug=filters["tag"]) if filters.get("tag") else Q(pk__in=[])
+    tags = topics.counted(visible).filter(Q(n__gte=least) | chosen)
+    return {"audiences": audiences, "channels": channels, "topics": tags}
 
 
 def entry_detail(request, slug):

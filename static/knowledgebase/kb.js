@@ -33,6 +33,10 @@
     document.addEventListener("submit", function (event) {
       var button = event.submitter;
       var question = button && button.getAttribute("data-confirm");
+      // data-confirm-with names a field of the form whose value the question quotes
+      // ("Merge “forms” into “{value}”?"): what was typed, not what the page guessed.
+      var field = question && button.form && button.form.elements[button.getAttribute("data-confirm-with")];
+      if (field) question = question.replace("{value}", field.value.trim());
       if (question && !window.confirm(question)) event.preventDefault();
     });
   }

@@ -50,6 +50,7 @@ PAGES = {
         "/moderation/broken-links/",
         "/moderation/overdue-reviews/",
         "/moderation/search-status/",
+        "/moderation/topics/",
         "/moderation/customer-effort-score-across-channels/",
         "/collections/new/",
     ],
