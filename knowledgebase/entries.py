@@ -19,12 +19,12 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils.text import slugify
 from taggit.models import Tag
 
 from knowledgebase import links, moderation, permissions, revisions, search
-from knowledgebase.models import Entry, OutcomeMetric
+from knowledgebase.models import Entry, OutcomeMetric, TopicAlias
 
 # The entry's own fields a writer may set.
 CONTENT = (
@@ -248,7 +248,7 @@ def _apply(entry: Entry, data: dict) -> set[str]:
     else:
         entry.save(update_fields=["updated_at"])
     if tags is not None:
-        entry.tags.set(tags)
+        entry.tags.set(_current_topics(tags))
     for name in MANY:
         if name in changes:
             getattr(entry, name).set(data[name])
@@ -337,6 +337,22 @@ def _tag_names(tags: Iterable, errors: dict) -> list:
     if len(unique) > MAX_TAGS:
         errors["tags"] = [f"An entry can have at most {MAX_TAGS} topics."]
     return list(unique.values())
+
+
+def _current_topics(tags: list) -> list:
+    """Topics typed by an old name (merged or renamed since) are the topic they became,
+    not a new topic beside it."""
+    names = [tag for tag in tags if not isinstance(tag, Tag)]
+    if not names:
+        return tags
+    named = Q()
+    for name in names:
+        named |= Q(name__iexact=name)
+    aliases = {
+        alias.name.lower(): alias.tag
+        for alias in TopicAlias.objects.filter(named).select_related("tag")
+    }
+    return [aliases.get(tag.lower(), tag) if isinstance(tag, str) else tag for tag in tags]
 
 
 def _row(row) -> tuple:

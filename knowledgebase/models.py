@@ -114,7 +114,9 @@ class EntryQuerySet(models.QuerySet):
                 | Q(contributing_agencies__slug=filters["agency"])
             )
         if filters.get("tag"):
-            qs = qs.filter(tags__slug=filters["tag"])
+            # A topic's old address (after a merge or rename) filters as the topic does.
+            tag = filters["tag"]
+            qs = qs.filter(Q(tags__slug=tag) | Q(tags__aliases__slug=tag))
         if filters.get("audience"):
             qs = qs.filter(audience=filters["audience"])
         if filters.get("channel"):

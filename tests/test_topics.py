@@ -381,3 +381,33 @@ def test_the_chosen_filter_stays_offered_below_the_minimum(client, db):
     assert [value for value, _ in context["audiences"]] == ["internal"]
     assert [c.slug for c in context["channels"]] == ["phone"]
     assert len(context["page"].object_list) == 1
+
+
+def test_an_old_topic_name_typed_in_an_edit_is_the_topic_it_became(alice, mona):
+    from knowledgebase import entries
+
+    entry = make_entry(author=alice, tags=["customer-service"])
+    old, new = (
+        Tag.objects.get(name="customer-service"),
+        Tag.objects.create(name="customer-experience"),
+    )
+    topics.merge(old, new, by=mona)
+    entry.refresh_from_db()
+
+    entries.update(entry, by=alice, data={"tags": ["Customer-Service"]}, base_version=entry.version)
+
+    assert list(entry.tags.names()) == ["customer-experience"]
+    assert not Tag.objects.filter(name__iexact="customer-service").exists()
+
+
+def test_the_old_address_of_a_topic_filters_the_entry_list(client, mona):
+    make_entry(title="Service recovery", tags=["customer-service"])
+    old, new = (
+        Tag.objects.get(name="customer-service"),
+        Tag.objects.create(name="customer-experience"),
+    )
+    topics.merge(old, new, by=mona)
+
+    page = client.get("/entries/", {"tag": "customer-service"}).content.decode()
+
+    assert "Service recovery" in page
