@@ -94,11 +94,7 @@ def _filter_options(visible, filters: dict) -> dict:
     least = topics.MIN_FILTER_ENTRIES
     ids = visible.order_by().values("pk")
     audience_counts = dict(
-        Entry.objects.filter(pk__in=ids)
-        .order_by()
-        .values("audience")
-        .annotate(n=Count("pk"))
-        .values_list("audience", "n")
+        visible.order_by().values("audience").annotate(n=Count("pk")).values_list("audience", "n")
     )
     audiences = [
         (value, label)

@@ -1,11 +1,10 @@
 from urllib.parse import urlencode
 
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.http import JsonResponse
 from django.shortcuts import render
-from taggit.models import Tag
 
-from knowledgebase import analytics, search
+from knowledgebase import analytics, search, topics
 from knowledgebase.models import Agency, Channel, Entry
 from knowledgebase.views.common import filters_from, query_without
 
@@ -120,10 +119,8 @@ def _why_words_only(mode: str, query: str, results) -> str:
 
 
 def _visible_tags(user):
-    ids = Entry.objects.visible_to(user).values("pk")
-    return Tag.objects.annotate(
-        n=Count("taggit_taggeditem_items", filter=Q(taggit_taggeditem_items__object_id__in=ids))
-    ).filter(n__gt=0)
+    """Topics of entries the user may see, most used first."""
+    return topics.counted(Entry.objects.visible_to(user)).filter(n__gt=0)
 
 
 def _tags_like(query: str, user, limit: int = 8):
@@ -134,7 +131,7 @@ def _tags_like(query: str, user, limit: int = 8):
     match = Q()
     for word in words:
         match |= Q(name__icontains=word[:6])
-    return list(_visible_tags(user).filter(match).order_by("-n", "name")[:limit])
+    return list(_visible_tags(user).filter(match)[:limit])
 
 
 def suggestions(request):
@@ -142,7 +139,7 @@ def suggestions(request):
     query = request.GET.get("q", "").strip()[:100]
     if len(query) < 2:
         return JsonResponse({"titles": [], "tags": []})
-    tags = _visible_tags(request.user).filter(name__istartswith=query).order_by("-n", "name")
+    tags = _visible_tags(request.user).filter(name__istartswith=query)
     return JsonResponse(
         {
             "titles": search.suggest(query, request.user)[:8],
