@@ -1,6 +1,7 @@
 """Relevance of the Whoosh search against a SQLite FTS5 BM25 baseline, on the shared corpus.
 
-    make relevance            # or: .venv/bin/python bench/relevance.py [--per-query]
+    make relevance   # or: .venv/bin/python bench/relevance.py [--per-query] [--variants]
+                     #     [--workdir DIR: keep the imported corpus there and reuse it]
 
 Imports ../shared/corpus/corpus.jsonl into a throwaway database (every entry published and
 public), builds the Whoosh index, runs the queries of queries_dev.tsv through
@@ -8,9 +9,14 @@ knowledgebase.search.search() and prints nDCG@10, MRR@10 and recall@10 side by s
 FTS5 baseline computed in the same run: columns title, summary, body (the markdown as
 imported), tokenize='porter', bm25(fts, 3.0, 2.0, 1.0), the query's words OR-ed.
 
+The figures are printed for all queries, for each half of them (alternate lines of the TSV)
+and for the typo and one-word queries: a ranking change is kept only when it helps both
+halves (--variants tries the changes in VARIANTS and says which do).
+
 With search by meaning installed, the corpus is embedded too and the queries run in each
-mode: words, meaning and hybrid (the default), with a second table for the typo and
-one-word queries (those whose note in the TSV says so), where words usually win."""
+mode: words, meaning and hybrid (the default); a last table shows how the meaning cut-off
+(MIN_SIMILARITY) was chosen: per cut-off, the judged relevant entries it keeps and the
+off-topic queries (OFF_TOPIC) it still answers."""
 
 import argparse
 import io
@@ -100,11 +106,22 @@ def main() -> int:
     parser.add_argument("--corpus", type=Path, default=CORPUS_DIR / "corpus.jsonl")
     parser.add_argument("--queries", type=Path, default=CORPUS_DIR / "queries_dev.tsv")
     parser.add_argument("--per-query", action="store_true", help="print a line per query")
+    parser.add_argument(
+        "--variants", action="store_true", help="also try the ranking changes in VARIANTS"
+    )
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        help="keep the imported corpus, index and vectors here and reuse them on the next run",
+    )
     args = parser.parse_args()
 
     queries = read_queries(args.queries)
     with tempfile.TemporaryDirectory(prefix="kb-relevance-") as tmp:
-        setup_django(Path(tmp))
+        workdir = args.workdir or Path(tmp)
+        workdir.mkdir(parents=True, exist_ok=True)
+        reuse = (workdir / "db.sqlite3").exists()
+        setup_django(workdir)
         from django.conf import settings
         from django.contrib.auth.models import AnonymousUser
         from django.core.management import call_command
@@ -116,7 +133,8 @@ def main() -> int:
         # Import without indexing (the database backend has no index), then build it once.
         settings.KB_SEARCH_BACKEND = "database"
         semantic, settings.KB_SEMANTIC = settings.KB_SEMANTIC, False  # vectors: timed below
-        call_command("import_entries", str(args.corpus), publish=True, stdout=io.StringIO())
+        if not reuse:
+            call_command("import_entries", str(args.corpus), publish=True, stdout=io.StringIO())
         settings.KB_SEMANTIC = semantic
         imported = time.monotonic() - started
         settings.KB_SEARCH_BACKEND = "whoosh"
@@ -152,41 +170,191 @@ def main() -> int:
 
         systems = {"FTS5 BM25 baseline": baseline}
         systems.update({f"Commons {mode}": commons(mode) for mode in modes})
-        groups = {
-            "all": queries,
-            "typo and one-word": [q for q in queries if is_short_or_typo(q[2])],
+        per_query = {
+            name: [scores(run(q), relevant) for q, relevant, _ in queries]
+            for name, run in systems.items()
         }
-        totals = {g: {name: [0.0, 0.0, 0.0] for name in systems} for g in groups}
         if args.per_query:
             print(f"\n{'query':40} " + " ".join(f"{name[-18:]:>18}" for name in systems))
-        for query, relevant, note in queries:
-            row = []
-            for name, run in systems.items():
-                found = scores(run(query), relevant)
-                for group in ("all", "typo and one-word") if is_short_or_typo(note) else ("all",):
-                    for i, v in enumerate(found):
-                        totals[group][name][i] += v
-                row.append(found[0])
-            if args.per_query:
-                print(f"{query[:40]:40} " + " ".join(f"{v:18.3f}" for v in row))
-
-    for group, rows in groups.items():
-        n = len(rows)
-        print(f"\n{group}: {n} queries from {args.queries.name}\n")
-        print(f"{'system':22} {'nDCG@10':>8} {'MRR@10':>8} {'R@10':>8}")
-        for name, (ndcg, rr, recall) in totals[group].items():
-            print(f"{name:22} {ndcg / n:8.3f} {rr / n:8.3f} {recall / n:8.3f}")
-    n = len(queries)
-    base = totals["all"]["FTS5 BM25 baseline"][0] / n
-    for mode in modes:
-        ours = totals["all"][f"Commons {mode}"][0] / n
-        target = {"words": " (target >= 1.30)", "hybrid": " (target >= 1.45)"}.get(mode, "")
-        print(f"nDCG@10 ratio {mode} / baseline: {ours / base:.2f}{target}")
-    if "hybrid" in modes:
-        short = totals["typo and one-word"]
-        ratio = short["Commons hybrid"][0] / short["Commons words"][0]
-        print(f"typo and one-word queries, hybrid / words nDCG@10: {ratio:.2f} (target >= 0.95)")
+            for i, (query, _, _) in enumerate(queries):
+                row = " ".join(f"{per_query[name][i][0]:18.3f}" for name in systems)
+                print(f"{query[:40]:40} {row}")
+        report(queries, per_query, args.queries.name, modes)
+        if "hybrid" in modes:
+            calibrate(queries, user, search)
+        if args.variants:
+            compare_variants(queries, systems, modes)
     return 0
+
+
+def halves(queries: list) -> dict[str, list[int]]:
+    """Positions of the queries in each group: all, the two halves (alternate lines of the
+    TSV: a change is kept only when it helps both), and the typo and one-word queries."""
+    every = list(range(len(queries)))
+    return {
+        "all": every,
+        "half A (odd lines)": every[0::2],
+        "half B (even lines)": every[1::2],
+        "typo and one-word": [i for i in every if is_short_or_typo(queries[i][2])],
+    }
+
+
+def mean(rows: list[tuple[float, float, float]], positions: list[int], metric: int) -> float:
+    return sum(rows[i][metric] for i in positions) / max(len(positions), 1)
+
+
+def report(queries, per_query, source: str, modes: list[str]) -> None:
+    groups = halves(queries)
+    for group, positions in groups.items():
+        print(f"\n{group}: {len(positions)} queries from {source}\n")
+        print(f"{'system':22} {'nDCG@10':>8} {'MRR@10':>8} {'R@10':>8}")
+        for name, rows in per_query.items():
+            figures = " ".join(f"{mean(rows, positions, m):8.3f}" for m in range(3))
+            print(f"{name:22} {figures}")
+    print()
+    for mode in modes:
+        ratios = []
+        for group in ("all", "half A (odd lines)", "half B (even lines)"):
+            ours = mean(per_query[f"Commons {mode}"], groups[group], 0)
+            base = mean(per_query["FTS5 BM25 baseline"], groups[group], 0)
+            ratios.append(f"{group.split(' (')[0]} {ours / base:.2f}")
+        target = {"words": " (target >= 1.30)", "hybrid": " (target >= 1.45)"}.get(mode, "")
+        print(f"nDCG@10 ratio {mode} / baseline: {', '.join(ratios)}{target}")
+    if "hybrid" in modes:
+        short = groups["typo and one-word"]
+        ratio = mean(per_query["Commons hybrid"], short, 0) / mean(
+            per_query["Commons words"], short, 0
+        )
+        print(f"typo and one-word queries, hybrid / words nDCG@10: {ratio:.2f} (target >= 0.95)")
+
+
+# Queries that no entry of the corpus answers (written for this benchmark): gibberish, and
+# everyday questions far from digital government. A match by meaning alone should not be
+# shown for any of them.
+OFF_TOPIC = (
+    "zzqxjkvw flumbergast",
+    "asdfgh qwerty",
+    "xkcd blorft wibble",
+    "lorem ipsum dolor sit amet",
+    "chocolate chip cookie recipe",
+    "world cup final score",
+    "how to train a puppy",
+    "best fishing spots in montana",
+    "knitting patterns for beginners",
+    "celebrity gossip",
+    "harry potter spells",
+    "banana bread",
+)
+CUTOFFS = (0.25, 0.30, 0.35, 0.40, 0.45, 0.50)
+
+
+def calibrate(queries, user, search) -> None:
+    """How MIN_SIMILARITY was chosen: per cut-off, the share of the dev queries' judged
+    relevant entries that are at least that close to their query (what meaning can still
+    find), how many off-topic queries still find something by meaning, and hybrid nDCG@10
+    on each half."""
+    import numpy as np
+
+    from knowledgebase.models import Entry
+    from knowledgebase.search import whoosh_backend
+
+    vecs = search.meaning.vectors()
+    slug_of = dict(Entry.objects.values_list("pk", "slug"))
+    slugs = [slug_of[int(pk)] for pk in vecs.ids]
+
+    def similarities(text: str):
+        return vecs.matrix @ search.meaning.query_vector(text)
+
+    relevant = []  # (half, cosine) of every judged relevant entry
+    groups = halves(queries)
+    half_of = {i: "A" if i in groups["half A (odd lines)"] else "B" for i in groups["all"]}
+    for i, (query, judged, _) in enumerate(queries):
+        sims = similarities(query)
+        relevant += [(half_of[i], float(sims[j])) for j, slug in enumerate(slugs) if slug in judged]
+    off_topic_best = [float(np.max(similarities(q))) for q in OFF_TOPIC]
+
+    shipped = whoosh_backend.MIN_SIMILARITY
+    print(
+        f"\nmeaning cut-off (MIN_SIMILARITY, shipped {shipped}): judged relevant entries at or "
+        f"above it, off-topic queries ({len(OFF_TOPIC)}) still answered by meaning, hybrid nDCG@10"
+    )
+    print(
+        f"{'cut-off':>8} {'rel A':>7} {'rel B':>7} {'off-topic':>10} "
+        f"{'hybrid A':>9} {'hybrid B':>9}"
+    )
+    try:
+        for cutoff in CUTOFFS:
+            whoosh_backend.MIN_SIMILARITY = cutoff
+            kept = {h: [s >= cutoff for half, s in relevant if half == h] for h in "AB"}
+            answered = sum(best >= cutoff for best in off_topic_best)
+            ndcg = {}
+            for h, group in (("A", "half A (odd lines)"), ("B", "half B (even lines)")):
+                rows = [
+                    scores(
+                        [
+                            x.entry.slug
+                            for x in search.search(queries[i][0], {}, user, mode="hybrid").hits[:K]
+                        ],
+                        queries[i][1],
+                    )
+                    for i in groups[group]
+                ]
+                ndcg[h] = sum(r[0] for r in rows) / len(rows)
+            mark = "  <- shipped" if abs(cutoff - shipped) < 1e-9 else ""
+            print(
+                f"{cutoff:8.2f} {np.mean(kept['A']):7.2f} {np.mean(kept['B']):7.2f} "
+                f"{answered:10d} {ndcg['A']:9.3f} {ndcg['B']:9.3f}{mark}"
+            )
+    finally:
+        whoosh_backend.MIN_SIMILARITY = shipped
+    print(
+        "off-topic queries, best cosine: "
+        + ", ".join(
+            f"{q!r} {best:.2f}"
+            for q, best in sorted(zip(OFF_TOPIC, off_topic_best, strict=True), key=lambda x: -x[1])[
+                :4
+            ]
+        )
+    )
+
+
+# Changes tried against the shipped ranking (--variants): constant -> value.
+VARIANTS = {
+    "no coordination (COORD_POWER 0)": {"COORD_POWER": 0},
+    "stronger coordination (COORD_POWER 1)": {"COORD_POWER": 1},
+    "RRF_K 20": {"RRF_K": 20},
+    "equal field weights": {
+        "BOOSTS": dict.fromkeys(("title", "summary", "tags", "body", "agencies", "outcomes"), 1.0)
+    },
+}
+
+
+def compare_variants(queries, systems, modes) -> None:
+    """nDCG@10 of each variant minus the shipped ranking's, on each half."""
+    from knowledgebase.search import whoosh_backend
+
+    groups = halves(queries)
+    shipped = {m: [scores(systems[f"Commons {m}"](q), rel) for q, rel, _ in queries] for m in modes}
+    print("\nvariants: nDCG@10 change against the shipped ranking (A / B); kept only if both rise")
+    for label, changes in VARIANTS.items():
+        saved = {name: getattr(whoosh_backend, name) for name in changes}
+        try:
+            for name, value in changes.items():
+                setattr(whoosh_backend, name, value)
+            whoosh_backend._parser = None  # field weights live in the parser
+            cells = []
+            for m in modes:
+                rows = [scores(systems[f"Commons {m}"](q), rel) for q, rel, _ in queries]
+                a, b = (
+                    mean(rows, groups[g], 0) - mean(shipped[m], groups[g], 0)
+                    for g in ("half A (odd lines)", "half B (even lines)")
+                )
+                cells.append(f"{m} {a:+.3f} / {b:+.3f}{' both' if a > 0 and b > 0 else ''}")
+            print(f"  {label:42} " + "   ".join(cells))
+        finally:
+            for name, value in saved.items():
+                setattr(whoosh_backend, name, value)
+            whoosh_backend._parser = None
 
 
 if __name__ == "__main__":

@@ -128,6 +128,19 @@ def test_a_typo_is_corrected_and_offered_as_did_you_mean(db):
     assert find("acessibility kind:case-study").suggestion == "accessibility kind:case-study"
 
 
+def test_a_correction_must_be_close_for_the_word_length(db):
+    make_entry(slug="banana", title="Banana supply chains", summary="Ripening schedules.")
+    make_entry(slug="interview", title="Interview guides", summary="Questions to ask.")
+    search.rebuild()
+
+    # One letter off in a short word, two in a long one: corrected.
+    assert find("banan").suggestion == "banana"
+    assert (find("intervveiw").suggestion, find("intervveiw").corrected) == ("interview", True)
+    # Two letters off in a word of six: half of it would change, so it stays as typed.
+    bnaana = find("bnaana")
+    assert (bnaana.count, bnaana.suggestion, bnaana.corrected) == (0, None, False)
+
+
 def test_the_words_as_typed_are_searched_when_asked(db):
     make_entry(slug="a11y", title="Accessibility testing", summary="Testing for everyone.")
     search.rebuild()
