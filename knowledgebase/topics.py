@@ -1,6 +1,7 @@
 """Topics (django-taggit tags on entries): counting them for the reader, and the moderators'
-changes — merging a near duplicate into the topic people use, renaming one. Every door (the
-moderators' page, `manage.py merge_tags`) calls these functions.
+changes — merging a near duplicate into the topic people use, renaming one, deleting one that
+means nothing ("about", "home"). Every door (the moderators' page, `manage.py merge_tags`)
+calls these functions.
 
 A merged or renamed topic keeps its old slug and name as a TopicAlias of the topic it became:
 its old page and feed redirect there, and the search index counts the old name as a name of
@@ -118,6 +119,23 @@ def rename(tag: Tag, name: str, *, by) -> Tag:
         _reindex_after_commit(entry_ids)
     logger.info("%s renamed topic %r to %r.", by, old_slug, slug)
     return tag
+
+
+def delete(tag: Tag, *, by) -> int:
+    """Take a topic off every entry and delete it with its old names (the entries stay; its
+    page and feed then answer 404). Returns the number of entries that carried it."""
+    with transaction.atomic():
+        entry_ids = list(
+            TaggedItem.objects.filter(
+                tag=tag, content_type=ContentType.objects.get_for_model(Entry)
+            ).values_list("object_id", flat=True)
+        )
+        TaggedItem.objects.filter(tag=tag).delete()
+        TopicAlias.objects.filter(tag=tag).delete()
+        tag.delete()
+        _reindex_after_commit(entry_ids)
+    logger.info("%s deleted topic %r (%d entries).", by, tag.slug, len(entry_ids))
+    return len(entry_ids)
 
 
 def _reindex_after_commit(entry_ids: list[int]) -> None:

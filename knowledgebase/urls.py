@@ -68,6 +68,7 @@ urlpatterns = [
     path("moderation/topics/", tags.topics_manage, name="topics-manage"),
     path("moderation/topics/<int:pk>/rename/", tags.topic_rename, name="topic-rename"),
     path("moderation/topics/<int:pk>/merge/", tags.topic_merge, name="topic-merge"),
+    path("moderation/topics/<int:pk>/delete/", tags.topic_delete, name="topic-delete"),
     path("moderation/<slug:slug>/", moderation.review, name="review"),
     path("entries/<slug:slug>/approve/", moderation.approve, name="entry-approve"),
     path(

@@ -195,15 +195,16 @@ def test_topics_page_is_for_moderators_only(client, alice, mona):
     assert client.get("/moderation/topics/").status_code == 200
 
 
-def test_staff_cannot_merge_or_rename(client, alice):
+def test_staff_cannot_merge_rename_or_delete(client, alice):
     make_entry(tags=["api", "apis"])
     client.force_login(alice)
     api = tag("api")
 
     merge = client.post(f"/moderation/topics/{api.pk}/merge/", {f"merge-{api.pk}-into": "apis"})
     rename = client.post(f"/moderation/topics/{api.pk}/rename/", {f"rename-{api.pk}-name": "x"})
+    delete = client.post(f"/moderation/topics/{api.pk}/delete/")
 
-    assert (merge.status_code, rename.status_code) == (403, 403)
+    assert (merge.status_code, rename.status_code, delete.status_code) == (403, 403, 403)
     assert Tag.objects.filter(name="api").exists()
 
 
@@ -411,3 +412,27 @@ def test_the_old_address_of_a_topic_filters_the_entry_list(client, mona):
     page = client.get("/entries/", {"tag": "customer-service"}).content.decode()
 
     assert "Service recovery" in page
+
+
+def test_moderator_deletes_a_junk_topic_and_the_entries_stay(
+    as_user, mona, client, django_capture_on_commit_callbacks
+):
+    entry = make_entry(tags=["home", "forms"])
+    make_entry(tags=["about"])
+    topics.merge(tag("about"), tag("home"), by=None)
+    home = tag("home")
+    search.rebuild()
+    assert search.search("home", {}, AnonymousUser()).count == 2
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = as_user(mona).post(f"/moderation/topics/{home.pk}/delete/?q=ho", follow=True)
+
+    assert response.redirect_chain == [("/moderation/topics/?q=ho", 302)]
+    assert "Deleted the topic “home”; 2 entries no longer carry it." in response.content.decode()
+    assert topic_names(entry) == ["forms"]
+    assert not Tag.objects.filter(slug="home").exists()
+    assert not TopicAlias.objects.exists()  # "about" went with it
+    assert client.get("/tags/home/").status_code == 404
+    assert client.get("/tags/about/").status_code == 404
+    assert client.get(entry.get_absolute_url()).status_code == 200
+    assert search.search("home", {}, AnonymousUser()).count == 0

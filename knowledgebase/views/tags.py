@@ -100,6 +100,21 @@ def topic_merge(request, pk):
     return _manage_page(request, failed=(tag, "merge", form), status=400)
 
 
+@require_POST
+def topic_delete(request, pk):
+    tag = get_object_or_404(Tag, pk=pk)
+    if (denied := require_moderator(request)) is not None:
+        return denied
+    name = tag.name
+    carried = topics.delete(tag, by=request.user)
+    messages.success(
+        request,
+        f"Deleted the topic “{name}”; {carried} entr{'y' if carried == 1 else 'ies'} no longer "
+        "carry it.",
+    )
+    return _back_to_list(request)
+
+
 def _back_to_list(request):
     """To the list the moderator was on (its search and page travel in the form's action)."""
     url = reverse("kb:topics-manage")
