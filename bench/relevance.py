@@ -256,7 +256,6 @@ def calibrate(queries, user, search) -> None:
     import numpy as np
 
     from knowledgebase.models import Entry
-    from knowledgebase.search import whoosh_backend
 
     vecs = search.meaning.vectors()
     slug_of = dict(Entry.objects.values_list("pk", "slug"))
@@ -273,7 +272,7 @@ def calibrate(queries, user, search) -> None:
         relevant += [(half_of[i], float(sims[j])) for j, slug in enumerate(slugs) if slug in judged]
     off_topic_best = [float(np.max(similarities(q))) for q in OFF_TOPIC]
 
-    shipped = whoosh_backend.MIN_SIMILARITY
+    shipped = search.MIN_SIMILARITY
     print(
         f"\nmeaning cut-off (MIN_SIMILARITY, shipped {shipped}): judged relevant entries at or "
         f"above it, off-topic queries ({len(OFF_TOPIC)}) still answered by meaning, hybrid nDCG@10"
@@ -284,7 +283,7 @@ def calibrate(queries, user, search) -> None:
     )
     try:
         for cutoff in CUTOFFS:
-            whoosh_backend.MIN_SIMILARITY = cutoff
+            search.MIN_SIMILARITY = cutoff
             kept = {h: [s >= cutoff for half, s in relevant if half == h] for h in "AB"}
             answered = sum(best >= cutoff for best in off_topic_best)
             ndcg = {}
@@ -306,7 +305,7 @@ def calibrate(queries, user, search) -> None:
                 f"{answered:10d} {ndcg['A']:9.3f} {ndcg['B']:9.3f}{mark}"
             )
     finally:
-        whoosh_backend.MIN_SIMILARITY = shipped
+        search.MIN_SIMILARITY = shipped
     print(
         "off-topic queries, best cosine: "
         + ", ".join(
@@ -331,16 +330,20 @@ VARIANTS = {
 
 def compare_variants(queries, systems, modes) -> None:
     """nDCG@10 of each variant minus the shipped ranking's, on each half."""
+    from knowledgebase import search
     from knowledgebase.search import whoosh_backend
+
+    def home(name: str):  # the module that holds the constant
+        return search if hasattr(search, name) and name.isupper() else whoosh_backend
 
     groups = halves(queries)
     shipped = {m: [scores(systems[f"Commons {m}"](q), rel) for q, rel, _ in queries] for m in modes}
     print("\nvariants: nDCG@10 change against the shipped ranking (A / B); kept only if both rise")
     for label, changes in VARIANTS.items():
-        saved = {name: getattr(whoosh_backend, name) for name in changes}
+        saved = {name: getattr(home(name), name) for name in changes}
         try:
             for name, value in changes.items():
-                setattr(whoosh_backend, name, value)
+                setattr(home(name), name, value)
             whoosh_backend._parser = None  # field weights live in the parser
             cells = []
             for m in modes:
@@ -353,7 +356,7 @@ def compare_variants(queries, systems, modes) -> None:
             print(f"  {label:42} " + "   ".join(cells))
         finally:
             for name, value in saved.items():
-                setattr(whoosh_backend, name, value)
+                setattr(home(name), name, value)
             whoosh_backend._parser = None
 
 

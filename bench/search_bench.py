@@ -435,7 +435,7 @@ def index_shape() -> dict:
 
 
 def fts5_baseline(workdir: Path, originals: list[dict], n: int, queries, passes: int) -> dict:
-    from knowledgebase.search.whoosh_backend import field_filters, tidy_query
+    from knowledgebase.search.query import field_filters, tidy_query
 
     db = sqlite3.connect(workdir / "fts5.sqlite3")
     db.execute(

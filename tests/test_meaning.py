@@ -15,7 +15,8 @@ from django.core.management.base import CommandError
 from knowledgebase import moderation, search
 from knowledgebase.models import Embedding, Entry
 from knowledgebase.search import meaning as meaning_module
-from knowledgebase.search import whoosh_backend
+from knowledgebase.search.base import Scope
+from knowledgebase.search.query import corrected
 from tests.conftest import make_entry
 
 anonymous = AnonymousUser()
@@ -244,14 +245,13 @@ def test_a_paraphrase_without_shared_words_is_found_by_meaning_not_by_words(corp
 def test_the_model_reads_real_words_uncorrected_and_typos_corrected(corpus):
     embedded(slug="spend-plans", title="How agencies spend on software", summary="Budgets.")
     search.rebuild()
-    backend = whoosh_backend.WhooshBackend()
-    searcher = whoosh_backend._handle().searcher
+    backend, scope = search.backend(), Scope(staff=False)
 
     def for_words(text):
-        return backend._corrected(searcher, text, unknown_only=True)
+        return corrected(backend, text, scope, unknown_only=True)
 
     def for_model(text):
-        return backend._corrected(searcher, text, unknown_only=True, keep=meaning_module.knows_word)
+        return corrected(backend, text, scope, unknown_only=True, keep=meaning_module.knows_word)
 
     # "spent" is in no entry, one letter away from "spend": the word index gets the
     # correction, the model keeps the word it knows.
@@ -477,7 +477,7 @@ def test_on_the_shared_corpus_meaning_knows_when_it_does_not_know(meaning, db):
 
     # Some entry is always a little close: the cut-off used before (0.25) showed three
     # entries "related by meaning" to gibberish.
-    assert 0.25 < closest(GIBBERISH) < whoosh_backend.MIN_SIMILARITY
+    assert 0.25 < closest(GIBBERISH) < search.MIN_SIMILARITY
     for query in OFF_TOPIC:
         assert search.search(query, {}, anonymous, mode="meaning").count == 0, closest(query)
     for mode in ("hybrid", "words"):

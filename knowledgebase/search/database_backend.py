@@ -2,13 +2,12 @@
 fallback whenever an index cannot answer. Simple substring matching, ranked by where and
 how many of the words matched; always complete, never fast on a large knowledge base."""
 
-import html
 import re
 
 from django.db.models import Case, Count, F, IntegerField, Q, Value, When
 from django.db.models.functions import ExtractYear
 
-from knowledgebase.search.base import IndexReport, SearchHit, SearchPage
+from knowledgebase.search.base import IndexReport, Matches, Query, Scope
 
 MAX_TERMS = 12
 # A topic's old names (TopicAlias, after a merge or a rename) match as its name does.
@@ -18,16 +17,6 @@ WEIGHTS = {"title": 6, "tags__name": 4, "tags__aliases__name": 4, "summary": 3, 
 def terms_of(query: str) -> list[str]:
     words = re.findall(r"\w[\w'-]*", query.lower())
     return list(dict.fromkeys(w for w in words if len(w) > 1))[:MAX_TERMS]
-
-
-def highlight(text: str, terms: list[str], limit: int = 300) -> str:
-    """Escape text, then wrap each matched word in <mark>."""
-    text = text[:limit] + ("…" if len(text) > limit else "")
-    escaped = html.escape(text)
-    if not terms:
-        return escaped
-    pattern = re.compile("|".join(re.escape(html.escape(t)) for t in terms), re.IGNORECASE)
-    return pattern.sub(lambda m: f"<mark>{m.group(0)}</mark>", escaped)
 
 
 def facet_counts(qs) -> dict[str, dict[str, int]]:
@@ -74,6 +63,8 @@ def facet_counts(qs) -> dict[str, dict[str, int]]:
 
 class DatabaseBackend:
     name = "database"
+    in_transaction = False
+    words_only = True  # no typo correction, no search by meaning: the plain fallback
 
     def index_entries(self, entries) -> None:
         """Nothing to do: the database is the index."""
@@ -81,24 +72,25 @@ class DatabaseBackend:
     def remove_entry(self, entry_id: int) -> None:
         """Nothing to do: the database is the index."""
 
-    def search(
+    def match(
         self,
-        query: str,
-        filters: dict,
-        user,
-        page: int,
-        per_page: int,
+        query: Query | None,
+        scope: Scope,
+        *,
+        depth: int,
         sort: str = "relevance",
-        mode: str = "words",
-        correct: bool = True,
-    ) -> SearchPage:
-        """Words only, whatever the mode asked for (the page says so), and as typed: no
-        typo correction."""
+        also=(),
+        by_words: bool = True,
+    ) -> Matches:
+        """Words only, as typed (no typo correction, no meaning: `words_only`)."""
         from knowledgebase.models import Entry
 
-        terms = terms_of(query)
-        qs = Entry.objects.visible_to(user).filtered(filters)
-        if terms:
+        qs = scope.entries()
+        terms = terms_of(query.text) if query is not None else []
+        newest = F("published_at").desc(nulls_last=True)
+        if query is not None:
+            if not terms:
+                return Matches(ranked=[], count=0, facets=facet_counts(qs.none()))
             match = Q()
             score = Value(0)
             for term in terms:
@@ -112,28 +104,31 @@ class DatabaseBackend:
                             output_field=IntegerField(),
                         )
             qs = qs.filter(match).distinct()
-            ids = qs.values("pk")
-            ranked = Entry.objects.filter(pk__in=ids).annotate(score=score)
-            ranked = ranked.order_by("-score", F("published_at").desc(nulls_last=True))
+            ranked = Entry.objects.filter(pk__in=qs.values("pk")).annotate(score=score)
+            ranked = ranked.order_by("-score", newest, "-pk")
         else:
-            ranked = qs.annotate(score=Value(0)).order_by(F("published_at").desc(nulls_last=True))
-        if sort == "newest":
-            ranked = ranked.order_by(F("published_at").desc(nulls_last=True), "-pk")
-        count = qs.count()
-        start = (page - 1) * per_page
-        entries = list(ranked.for_cards()[start : start + per_page])
-        hits = [
-            SearchHit(entry=e, score=float(e.score), highlight=highlight(e.summary, terms))
-            for e in entries
-        ]
-        return SearchPage(
-            query=query,
-            hits=hits,
-            count=count,
-            page=page,
-            per_page=per_page,
+            ranked = qs.annotate(score=Value(0))
+        if query is None or sort == "newest":
+            ranked = ranked.order_by(newest, "-pk")
+        rows = ranked.values_list("pk", "score")[:depth]
+        return Matches(
+            ranked=[(pk, float(score)) for pk, score in rows],
+            count=qs.count(),
             facets=facet_counts(qs),
         )
+
+    # No typo correction from the database: every word counts as known.
+    def spelled(self, word: str, scope: Scope) -> bool:
+        return True
+
+    def indexed(self, word: str, scope: Scope) -> bool:
+        return True
+
+    def closest(self, word: str, maxdist: int, scope: Scope) -> None:
+        return None
+
+    def highlights(self, ids: list[int], query: Query) -> None:
+        return None
 
     def suggest(self, query: str, user) -> list[str]:
         from knowledgebase.models import Entry

@@ -9,17 +9,16 @@ requests and refreshes the searcher when a writer has committed.
 Ranking: BM25F over title, summary, tags, body, agencies and outcomes (stemmed, no stop
 words); any of the words may match; the top hits are then scaled gently by the share of
 the query's weight (idf) they match, so of two entries with the same BM25 score the one
-that matches more of the words comes first. A word that occurs nowhere in the index is
-replaced by the nearest word of the titles, summaries and tags (typo correction)."""
+that matches more of the words comes first. For typo correction (search/query.py) it
+knows the words of titles, summaries and topics (the `spelling` field) and their nearest
+neighbours; search by meaning, loading the page and highlighting happen in search/."""
 
 from __future__ import annotations
 
 import glob
-import html
 import logging
 import math
 import os
-import re
 import shutil
 import threading
 import uuid
@@ -32,17 +31,15 @@ from django.conf import settings
 from django.utils import timezone
 from whoosh import fields, index, qparser, scoring
 from whoosh import query as wq
-from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemmingAnalyzer
+from whoosh.analysis import LowercaseFilter, RegexTokenizer
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.index import LockError
 from whoosh.reading import SegmentReader
 from whoosh.util.filelock import try_for
 
-from knowledgebase import permissions
-from knowledgebase.search import meaning
 from knowledgebase.search.arrays import IndexArrays
-from knowledgebase.search.base import IndexReport, SearchHit, SearchPage, entry_ids
-from knowledgebase.search.text import plain_text
+from knowledgebase.search.base import IndexReport, Matches, Query, Scope, entry_ids
+from knowledgebase.search.text import STEMMED, plain_text
 
 logger = logging.getLogger(__name__)
 
@@ -65,21 +62,6 @@ WEIGHTING = scoring.BM25F(B=0.75, K1=1.2)
 # gives 0.649 — a strong push towards "all the words" costs as much as requiring them.
 COORD_POWER = 0.25
 RERANK_POOL = 200  # the top hits that coordination re-orders; deeper pages keep BM25 order
-# Search by meaning: the entries at least MIN_SIMILARITY (cosine) from the query join the
-# word matches; below it a match by meaning alone is not shown, so gibberish and questions no
-# entry answers find nothing. Chosen with `make relevance` (its "meaning cut-off" table): the
-# lowest round value at which none of its 12 off-topic queries finds anything by meaning (the
-# closest of them reach 0.38 and 0.37). It costs meaning a fifth of what it could reach: 78%
-# of the dev queries' judged relevant entries are this close to their query (95% at 0.25),
-# meaning-only nDCG@10 0.682 -> 0.658; hybrid nDCG@10 is unchanged on both halves.
-MIN_SIMILARITY = 0.4
-# The two rankings (all word matches, all meaning matches) are fused by reciprocal rank with
-# equal weights, RRF_K the usual 60 (20 measured +0.008 / +0.003 on the two halves: noise).
-RRF_K = 60
-FEW_RESULTS = 3  # fewer hits than this: offer a did-you-mean even for known words
-HIGHLIGHT_CHARS = 300
-MAX_WORDS = 32  # longer queries are cut: a sentence is plenty to rank with
-MAX_PARENS = 8
 WRITE_TIMEOUT = 2.0  # seconds to wait for another process's write lock, then LockError
 TAG_FACET_SIZE = 30
 # Type-ahead and related entries take the best of this many hits, then drop the ones the
@@ -101,7 +83,6 @@ WRITER_OPTIONS = {
     "compound": False,
 }
 
-STEMMED = StemmingAnalyzer(stoplist=None, minsize=1)
 PLAIN = RegexTokenizer() | LowercaseFilter()
 
 # facet / filter name -> index field holding the raw values the filters accept
@@ -151,36 +132,6 @@ class IndexFault(Exception):
 
 
 # --- text ---------------------------------------------------------------------------------
-
-
-def highlight(text: str, terms: set[str], limit: int = HIGHLIGHT_CHARS) -> str:
-    """Escaped text with the words whose stems are in terms wrapped in <mark>."""
-    spans = []
-    if terms:
-        spans = [
-            (t.startchar, t.endchar)
-            for t in STEMMED(text, chars=True, removestops=False)
-            if t.text in terms
-        ]
-    start = 0
-    if len(text) > limit and spans and spans[0][1] > limit - 40:
-        # Show the part of the text where the first match is.
-        start = text.rfind(" ", 0, max(spans[0][0] - 60, 0)) + 1
-    end = len(text)
-    if end - start > limit:
-        end = text.rfind(" ", start, start + limit)
-        end = end if end > start else start + limit
-    out = ["…"] if start else []
-    pos = start
-    for a, b in spans:
-        if a < start or b > end:
-            continue
-        out += [html.escape(text[pos:a]), "<mark>", html.escape(text[a:b]), "</mark>"]
-        pos = b
-    out.append(html.escape(text[pos:end]))
-    if end < len(text):
-        out.append("…")
-    return "".join(out)
 
 
 def document(entry) -> dict:
@@ -266,43 +217,6 @@ def _query_parser() -> qparser.QueryParser:
         return _parser
 
 
-def tidy_query(text: str) -> str:
-    """Cut abusive input down to something the parser answers quickly."""
-    words = text.split()[:MAX_WORDS]
-    text = " ".join(words)
-    depth = deepest = 0
-    for ch in text:
-        depth += {"(": 1, ")": -1}.get(ch, 0)
-        deepest = max(deepest, depth)
-    if deepest > MAX_PARENS or depth != 0:
-        text = text.replace("(", " ").replace(")", " ")
-    if text.count('"') % 2:
-        text = text.replace('"', " ")
-    return text.strip()
-
-
-# Power-user prefixes that mean the same as the facet filters: `tag:forms kind:guide`.
-_FIELD_FILTER = re.compile(
-    r'(?<![^\s(])(kind|agency|tag|audience|channel|year):("[^"]*"|[^\s()"]+)'
-)
-
-
-def field_filters(text: str) -> tuple[str, dict[str, str]]:
-    """text without its `name:value` filter prefixes, and those filters."""
-    found: dict[str, str] = {}
-
-    def take(match: re.Match) -> str:
-        found.setdefault(match.group(1), match.group(2).strip('"').strip().lower())
-        return " "
-
-    return " ".join(_FIELD_FILTER.sub(take, text).split()), found
-
-
-_OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
-_PIECE = re.compile(r"\S+")
-_WORD = re.compile(r"^([-+(\"]*)([^\W\d_]{4,})([)\"]*)$")
-
-
 def positive_terms(q, boost: float = 1.0) -> Iterable[tuple[str, str, float]]:
     """(field, text, boost) of the terms a document is rewarded for, leaving out `-word`
     parts; a phrase counts as its words."""
@@ -356,7 +270,7 @@ class _Handle:
         self.searcher = self.ix.searcher(weighting=WEIGHTING)
         self.arrays = IndexArrays(path, self.searcher)
         self._frequencies: dict[tuple[str, str], int] = {}
-        self._rows: tuple | None = None
+        self._by_id: tuple[np.ndarray, np.ndarray] | None = None
 
     def refresh(self) -> None:
         if self.searcher.up_to_date():
@@ -366,7 +280,7 @@ class _Handle:
         old, self.searcher = self.searcher, self.ix.searcher(weighting=WEIGHTING)
         self.arrays = IndexArrays(self.path, self.searcher)
         self._frequencies = {}
-        self._rows = None
+        self._by_id = None
         old.close()
 
     def close(self) -> None:
@@ -378,12 +292,20 @@ class _Handle:
     def docs_with(self, fieldname: str, value: str) -> np.ndarray:
         return self.arrays.docs_with(fieldname, str(value), _decoder(fieldname))
 
-    def vector_rows(self, vecs) -> np.ndarray:
-        """Per document, the row of its entry's vector in vecs (-1: none); kept until the
-        searcher or the set of vectors changes."""
-        if self._rows is None or self._rows[0] is not vecs.ids:
-            self._rows = (vecs.ids, vecs.rows_of(self.arrays.column("id")))
-        return self._rows[1]
+    def docnums_of(self, entry_ids: Iterable[int]) -> np.ndarray:
+        """Mask of the live documents of these entries (entries not in the index: none)."""
+        if self._by_id is None:
+            live = np.flatnonzero(self.arrays.alive)
+            ids = self.arrays.column("id")[live]
+            order = np.argsort(ids, kind="stable")
+            self._by_id = (ids[order], live[order])
+        mask = np.zeros(self.arrays.size, dtype=bool)
+        wanted = np.fromiter(entry_ids, dtype=np.int64)
+        sorted_ids, docnums = self._by_id
+        if len(wanted) and len(sorted_ids):
+            at = np.minimum(np.searchsorted(sorted_ids, wanted), len(sorted_ids) - 1)
+            mask[docnums[at[sorted_ids[at] == wanted]]] = True
+        return mask
 
     def doc_frequency(self, fieldname: str, text: str) -> int:
         # Whoosh looks a term up in every segment's hash table each time; a query asks
@@ -439,6 +361,7 @@ def forget_open_index() -> None:
 
 class WhooshBackend:
     name = "whoosh"
+    in_transaction = False  # the index is written after the commit
 
     # writes ---------------------------------------------------------------------------
 
@@ -540,191 +463,84 @@ class WhooshBackend:
             extra=sorted(indexed.keys() - in_db.keys()),
         )
 
-    def _allowed(self, h: _Handle, user, *filters: dict) -> np.ndarray | None:
-        """Mask of the documents this user may see that pass all the filters; None: the
-        user may see none at all."""
-        if permissions.is_staff_member(user):
-            docs = h.arrays.alive
-        elif permissions.public_read_enabled():
-            docs = h.docs_with("visibility", "public")
-        else:
-            return None
-        for name, value in (item for group in filters for item in group.items()):
+    def _scope(self, h: _Handle, scope: Scope) -> np.ndarray:
+        """Mask of the documents in scope: published entries (the index holds no others),
+        public ones only unless scope.staff, passing the filters."""
+        docs = h.arrays.alive if scope.staff else h.docs_with("visibility", "public")
+        for name, value in scope.filters.items():
             if name in FACET_FIELDS:
                 docs = docs & h.docs_with(FACET_FIELDS[name], value)
         return docs
 
-    def _known(self, searcher, word: str) -> bool:
-        if searcher.doc_frequency("spelling", word):
-            return True
-        stems = [t.text for t in STEMMED(word)]
-        return any(searcher.doc_frequency(f, s) for s in stems for f in TEXT_FIELDS)
+    def spelled(self, word: str, scope: Scope) -> bool:
+        return bool(_handle().searcher.doc_frequency("spelling", word))
 
-    def _correction(self, searcher, word: str) -> str | None:
-        """The nearest word of titles, summaries and topics, if it is close for the word's
-        length (typo_distance)."""
-        corrector = searcher.reader().corrector("spelling")
-        for maxdist in range(1, typo_distance(word) + 1):
-            found = corrector.suggest(word, limit=1, maxdist=maxdist, prefix=1)
+    def indexed(self, word: str, scope: Scope) -> bool:
+        h = _handle()
+        stems = [t.text for t in STEMMED(word)]
+        return any(h.doc_frequency(f, s) for s in stems for f in TEXT_FIELDS)
+
+    def closest(self, word: str, maxdist: int, scope: Scope) -> str | None:
+        corrector = _handle().searcher.reader().corrector("spelling")
+        for distance in range(1, maxdist + 1):
+            found = corrector.suggest(word, limit=1, maxdist=distance, prefix=1)
             if found:
                 return found[0]
         return None
 
-    def _corrected(
-        self, searcher, text: str, *, unknown_only: bool, keep: Callable[[str], bool] | None = None
-    ) -> str | None:
-        """text with misspelt words replaced by the nearest word of titles, summaries and
-        tags. unknown_only: only words found nowhere in the index (typo correction);
-        otherwise also words missing from that short text (did-you-mean)."""
-        changed = False
+    def highlights(self, ids: list[int], query: Query) -> None:
+        return None  # knowledgebase.search highlights the summaries
 
-        def fix(match: re.Match) -> str:
-            nonlocal changed
-            piece = match.group(0)
-            parts = _WORD.match(piece)
-            if not parts or parts.group(2) in _OPERATORS:
-                return piece
-            word = parts.group(2).lower()
-            if keep is not None and keep(word):
-                return piece
-            if unknown_only and self._known(searcher, word):
-                return piece
-            if not unknown_only and searcher.doc_frequency("spelling", word):
-                return piece
-            better = self._correction(searcher, word)
-            if not better:
-                return piece
-            changed = True
-            return parts.group(1) + better + parts.group(3)
-
-        fixed = _PIECE.sub(fix, text)
-        return fixed if changed else None
-
-    def search(
+    def match(
         self,
-        query: str,
-        filters: dict,
-        user,
-        page: int,
-        per_page: int,
+        query: Query | None,
+        scope: Scope,
+        *,
+        depth: int,
         sort: str = "relevance",
-        mode: str = "words",
-        correct: bool = True,
-    ) -> SearchPage:
-        """correct=False searches the words as typed (no typo correction; a did-you-mean
-        may still be offered)."""
-        from knowledgebase.models import Entry
-
+        also: Iterable[int] = (),
+        by_words: bool = True,
+    ) -> Matches:
         h = _handle()
-        searcher = h.searcher
-        text, typed = field_filters(tidy_query(query))
-        allowed = self._allowed(h, user, filters, typed)
-        result = SearchPage(query=query, hits=[], count=0, page=page, per_page=per_page)
-        if allowed is None:
-            return result
-        q = None
+        allowed = self._scope(h, scope)
+        found_also = h.docnums_of(also) & allowed
         terms: list[tuple[str, str, float]] = []
-        near = similarity = None  # entries close in meaning (hybrid and meaning modes)
-        if text:
-            typed_text = text
-            corrected = correct and self._corrected(searcher, text, unknown_only=True)
-            if corrected:
-                result.suggestion = corrected
-                result.corrected = True
-                text = corrected
-            q = _query_parser().parse(text)
-            terms = list(positive_terms(q))
-            scores, having = self._scores(h, terms)
-            if q is wq.NullQuery:
-                matched = np.zeros_like(allowed)
-            elif is_any_of_words(q):
-                matched = allowed & (scores > 0)
-            else:  # phrases, -word, +word, AND/NOT: whoosh decides what matches
-                found = np.zeros_like(allowed)
-                found[np.fromiter(searcher.docs_for_query(q), dtype=np.int64)] = True
-                matched = allowed & found
-            # Quoted phrases and operators ask for exact words: hybrid keeps to them.
-            if mode == "meaning" or (mode == "hybrid" and is_any_of_words(q)):
-                # The model reads the typo corrections, except of words it knows itself: a
-                # word no entry uses ("speak") is no typo of one that some entry does. (No
-                # correction at all: nothing to ask again.)
-                for_model = corrected and self._corrected(
-                    searcher, typed_text, unknown_only=True, keep=meaning.knows_word
-                )
-                near, similarity = self._near(h, allowed, _words_only(for_model or typed_text))
-            if near is not None:
-                result.mode = mode
-                words_matched = matched
-                matched = near if mode == "meaning" else matched | near
-        else:
+        by_word = np.zeros_like(allowed)
+        if query is None:
             matched = allowed
-        result.count = int(np.count_nonzero(matched))
-        result.facets = self._facets(h, matched)
-        if text and result.suggestion is None and result.count < FEW_RESULTS:
-            result.suggestion = self._corrected(searcher, text, unknown_only=False)
-        if result.suggestion and typed:
-            # The suggestion is a query to click: keep the prefixes that were typed.
-            prefixes = " ".join(f"{name}:{value}" for name, value in typed.items())
-            result.suggestion = f"{result.suggestion} {prefixes}"
+        else:
+            if query.text:
+                q = _query_parser().parse(query.text)
+                terms = list(positive_terms(q))
+                scores, having = self._scores(h, terms)
+                if q is wq.NullQuery:
+                    pass
+                elif is_any_of_words(q):
+                    by_word = allowed & (scores > 0)
+                else:  # phrases, -word, +word, AND/NOT: whoosh decides what matches
+                    hits = np.fromiter(h.searcher.docs_for_query(q), dtype=np.int64)
+                    by_word[hits] = True
+                    by_word &= allowed
+            matched = (by_word if by_words else np.zeros_like(allowed)) | found_also
+        ids = h.arrays.column("id")
+        result = Matches(
+            ranked=[],
+            count=int(np.count_nonzero(matched)),
+            facets=self._facets(h, matched),
+            also_in_scope=[int(i) for i in ids[found_also]],
+            also_by_words={int(i) for i in ids[found_also & by_word]},
+        )
         if not result.count:
             return result
-
-        end = page * per_page
-        if q is None or sort == "newest":
+        if query is None or sort == "newest":
             candidates = np.flatnonzero(matched)
             published = h.arrays.column("published")[candidates]
-            ranked = [(int(d), 0.0) for d in candidates[np.lexsort((candidates, -published))][:end]]
-        elif near is not None and mode == "meaning":
-            ranked = self._by_similarity(near, similarity)[:end]
-        elif near is not None:
-            # A word match ranked below `end` others cannot reach this page by its word
-            # rank alone; the meaning matches need their word rank as deep as they go.
-            depth = end + int(np.count_nonzero(near))
-            by_words = self._ranked(h, terms, scores, having, words_matched, depth)
-            ranked = _fused(by_words, self._by_similarity(near, similarity))[:end]
-        else:
-            ranked = self._ranked(h, terms, scores, having, matched, end)
-        ranked = ranked[(page - 1) * per_page : end]
-        if not ranked:
-            return result
-
-        words = {t for _, t, _ in terms}
-        stored = {docnum: searcher.stored_fields(docnum) for docnum, _ in ranked}
-        ids = [stored[docnum]["id"] for docnum, _ in ranked]
-        # Visibility checked against the database too: a stale document never leaks.
-        entries = Entry.objects.visible_to(user).filter(pk__in=ids).for_cards().in_bulk()
-        for docnum, score in ranked:
-            entry = entries.get(stored[docnum]["id"])
-            if entry is not None:
-                summary = stored[docnum].get("summary", entry.summary)
-                result.hits.append(
-                    SearchHit(
-                        entry=entry,
-                        score=float(score),
-                        highlight=highlight(summary, words),
-                        by_meaning=near is not None and not scores[docnum] > 0,
-                    )
-                )
+            order = candidates[np.lexsort((candidates, -published))][:depth]
+            result.ranked = [(int(ids[d]), 0.0) for d in order]
+        elif by_words and terms and by_word.any():
+            ranked = self._ranked(h, terms, scores, having, by_word, depth)
+            result.ranked = [(int(ids[d]), score) for d, score in ranked]
         return result
-
-    def _near(self, h: _Handle, allowed: np.ndarray, text: str):
-        """(mask, cosine per document) of the allowed documents closest in meaning to the
-        text, or (None, None) when there are no vectors to compare with."""
-        vecs = meaning.vectors()
-        vector = meaning.query_vector(text) if vecs is not None else None
-        if vector is None:
-            return None, None
-        rows = h.vector_rows(vecs)
-        similarity = np.full(h.arrays.size, -1.0, dtype=np.float32)
-        if len(vecs.ids):
-            usable = allowed & (rows >= 0)
-            similarity[usable] = (vecs.matrix @ vector)[rows[usable]]
-        return similarity >= MIN_SIMILARITY, similarity
-
-    def _by_similarity(self, near: np.ndarray, similarity: np.ndarray) -> list[tuple[int, float]]:
-        docs = np.flatnonzero(near)
-        order = np.lexsort((docs, -similarity[docs]))
-        return [(int(docs[i]), float(similarity[docs[i]])) for i in order]
 
     def _scores(
         self, h: _Handle, terms: list[tuple[str, str, float]]
@@ -812,7 +628,8 @@ class WhooshBackend:
         if not words or len(query.strip()) < 2:
             return []
         h = _handle()
-        allowed = self._allowed(h, user, {})
+        scope = Scope.of(user)
+        allowed = self._scope(h, scope) if scope is not None else None
         if allowed is None or not allowed.any():
             return []
         parts = [wq.Term("title_words", w) for w in words[:-1]]
@@ -832,7 +649,8 @@ class WhooshBackend:
 
         h = _handle()
         searcher = h.searcher
-        allowed = self._allowed(h, user, {})
+        scope = Scope.of(user)
+        allowed = self._scope(h, scope) if scope is not None else None
         if allowed is None or not allowed.any():
             return []
         text = " ".join([entry.title, entry.summary, plain_text(entry.body)])
@@ -847,37 +665,6 @@ class WhooshBackend:
         ids = [hit["id"] for hit in found if allowed[hit.docnum] and hit["id"] != entry.pk]
         entries = Entry.objects.visible_to(user).filter(pk__in=ids).for_cards().in_bulk()
         return [entries[pk] for pk in ids if pk in entries][:limit]
-
-
-def typo_distance(word: str) -> int:
-    """The edits (letters added, dropped or changed) a typo of this word may have: one in a
-    word of up to 7 letters, two in a longer one. Words of 3 letters or fewer are never
-    corrected (_WORD), so a correction never changes half of what was typed."""
-    return 1 if len(word) < 8 else 2
-
-
-def _words_only(text: str) -> str:
-    """The query as words for the meaning model: no quotes, operators or excluded words."""
-    kept = [
-        piece.strip('"()+')
-        for piece in text.split()
-        if not piece.startswith("-") and piece not in _OPERATORS
-    ]
-    return " ".join(piece for piece in kept if piece)
-
-
-def _fused(
-    by_words: list[tuple[int, float]], by_meaning: list[tuple[int, float]]
-) -> list[tuple[int, float]]:
-    """Reciprocal rank fusion of the word and the meaning rankings, equal weights."""
-    fused: dict[int, float] = {}
-    for ranking in (by_words, by_meaning):
-        for rank, (docnum, _) in enumerate(ranking):
-            fused[docnum] = fused.get(docnum, 0.0) + 1.0 / (RRF_K + rank + 1)
-    # Equal fused scores: the better word rank first (a word match is easier to trust).
-    word_rank = {docnum: rank for rank, (docnum, _) in enumerate(by_words)}
-    top = sorted(fused, key=lambda d: (-fused[d], word_rank.get(d, len(by_words)), d))
-    return [(d, fused[d]) for d in top]
 
 
 @contextmanager
