@@ -150,11 +150,8 @@ def import_batch(items: list[dict], *, by, publish: bool, note: str) -> list[Imp
             results.append(result)
         # Lines may name entries of later lines (or of an earlier import that went wrong).
         links.refresh_naming([r.entry.slug for r in results if r.entry], by=by)
-        changed = [r.entry.pk for r in results if r.changed]
-        if changed:
-            transaction.on_commit(
-                lambda: search.index_entries(Entry.objects.published().filter(pk__in=changed))
-            )
+        # The vectors are computed by the import command, in batches.
+        search.changed([r.entry.pk for r in results if r.changed], vectors=False)
     return results
 
 

@@ -30,10 +30,9 @@ def _expect_state(entry: Entry, *states: str, action: str) -> None:
 
 
 def schedule_index(entry: Entry) -> None:
-    """Bring the search index (and the entry's vector) in line with the entry once the
-    transaction commits: indexed when published, removed otherwise."""
-    entry_id = entry.pk
-    transaction.on_commit(lambda: search.after_commit(entry_id))
+    """Bring the search index and the entry's vector in line with the entry (indexed when
+    published, removed otherwise): in this transaction or after it, as the backend needs."""
+    search.changed([entry.pk])
 
 
 def snapshot(entry: Entry) -> dict:

@@ -139,7 +139,4 @@ def delete(tag: Tag, *, by) -> int:
 
 
 def _reindex_after_commit(entry_ids: list[int]) -> None:
-    if entry_ids:
-        transaction.on_commit(
-            lambda: search.index_entries(Entry.objects.published().filter(pk__in=entry_ids))
-        )
+    search.changed(entry_ids, vectors=False)  # topics are not in the meaning vectors

@@ -53,6 +53,7 @@ __all__ = [
     "check",
     "index_entry",
     "after_commit",
+    "changed",
     "index_entry_id",
     "wait_for_index",
     "index_entries",
@@ -99,7 +100,13 @@ def _backend(name: str):
         from knowledgebase.search.whoosh_backend import WhooshBackend
 
         return WhooshBackend()
-    raise ValueError(f"Unknown KB_SEARCH_BACKEND {name!r}; expected 'whoosh' or 'database'.")
+    if name == "postgres":
+        from knowledgebase.search.postgres_backend import PostgresBackend
+
+        return PostgresBackend()
+    raise ValueError(
+        f"Unknown KB_SEARCH_BACKEND {name!r}; expected 'whoosh', 'postgres' or 'database'."
+    )
 
 
 def backend():
@@ -188,6 +195,42 @@ def _read(action: str, call: Callable):
             "Search index (%s) failed to %s; answering from the database.", active.name, action
         )
     return call(_fallback()), True
+
+
+def changed(entry_ids: Iterable[int], *, vectors: bool = True) -> None:
+    """Call inside the transaction that changed these entries (content, state, visibility,
+    topics). A backend that lives in the database (postgres) indexes them now, in that
+    transaction, so the save is searchable when it commits; an index on disk (whoosh) is
+    updated after the commit. With vectors, each entry's meaning vector is brought in line
+    after the commit (by this process's index thread; see after_commit)."""
+    from django.db import transaction
+
+    ids = list(entry_ids)
+    if not ids:
+        return
+    active = backend()
+    if active.in_transaction:
+        try:
+            with transaction.atomic():  # a savepoint: a failed index write keeps the save
+                active.index_entries(ids)
+        except Exception as error:
+            logger.exception(
+                "Search index (%s) could not index entries %s; marked for repair.",
+                active.name,
+                ids[:20],
+            )
+            _mark_for_repair(ids, error)
+    if vectors:
+        for entry_id in ids:
+            transaction.on_commit(lambda entry_id=entry_id: after_commit(entry_id))
+    elif not active.in_transaction:
+        transaction.on_commit(lambda: index_entries(_published_entries().filter(pk__in=ids)))
+
+
+def _published_entries():
+    from knowledgebase.models import Entry
+
+    return Entry.objects.published()
 
 
 def index_entries(entries) -> None:
@@ -284,6 +327,8 @@ def index_entry_id(entry_id: int) -> None:
     from knowledgebase.models import Entry
 
     embed_entries([entry_id])
+    if backend().in_transaction:
+        return  # indexed by the transaction that changed it (changed())
     entry = Entry.objects.published().filter(pk=entry_id).first()
     if entry is None:
         remove_entry(entry_id)
