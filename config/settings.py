@@ -5,6 +5,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("KB_VAR_DIR", BASE_DIR / "var"))
@@ -137,6 +138,29 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_MANIFEST_STRICT = False
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("KB_MEDIA_DIR", VAR_DIR / "media"))
+# Uploads (the images in entries): a folder on this machine by default; several web servers
+# share an S3-compatible bucket instead (pip extra `s3`: django-storages with boto3, which
+# takes its credentials the usual way: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or a role).
+KB_MEDIA_STORAGE = os.environ.get("KB_MEDIA_STORAGE", "local")
+if KB_MEDIA_STORAGE == "s3":
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ.get("KB_S3_BUCKET", ""),
+            "endpoint_url": os.environ.get("KB_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("KB_S3_REGION") or None,
+            "custom_domain": os.environ.get("KB_S3_CUSTOM_DOMAIN") or None,
+            "location": "media",
+            "file_overwrite": False,  # two servers saving "chart.png" keep both
+            "querystring_auth": env_bool("KB_S3_SIGNED_URLS", False),
+        },
+    }
+    if not STORAGES["default"]["OPTIONS"]["bucket_name"]:
+        raise ImproperlyConfigured("KB_MEDIA_STORAGE=s3 needs KB_S3_BUCKET.")
+elif KB_MEDIA_STORAGE != "local":
+    raise ImproperlyConfigured(
+        f"Unknown KB_MEDIA_STORAGE {KB_MEDIA_STORAGE!r}; expected 'local' or 's3'."
+    )
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "commons@localhost")

@@ -98,6 +98,52 @@ def test_uploaded_file_name_is_not_used(as_user, alice):
     assert [path.name for path in stored_files()] == [stored_path(response).name]
 
 
+def test_uploads_go_to_the_configured_storage(as_user, alice, settings):
+    # Several web servers share a bucket (KB_MEDIA_STORAGE=s3): the upload goes through
+    # whatever STORAGES["default"] is, never straight to the local folder.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    }
+    from django.core.files.storage import default_storage
+
+    response = upload(as_user(alice), image_bytes("PNG"), "a.png", "image/png")
+
+    url = response.json()["image_code"][len("![](") : -1]
+    name = url.removeprefix(settings.MEDIA_URL)
+    assert default_storage.exists(name)
+    assert stored_files() == []
+
+
+@pytest.mark.parametrize(
+    "env, expected",
+    [
+        ({}, "django.core.files.storage.FileSystemStorage"),
+        ({"KB_MEDIA_STORAGE": "s3", "KB_S3_BUCKET": "media"}, "storages.backends.s3.S3Storage"),
+        ({"KB_MEDIA_STORAGE": "s3"}, "ImproperlyConfigured: KB_MEDIA_STORAGE=s3 needs"),
+        ({"KB_MEDIA_STORAGE": "nfs"}, "ImproperlyConfigured: Unknown KB_MEDIA_STORAGE 'nfs'"),
+    ],
+)
+def test_the_upload_storage_is_chosen_by_a_setting(env, expected):
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.STORAGES['default']['BACKEND'])"
+    )
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("KB_MEDIA", "KB_S3"))}
+    run = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
+        capture_output=True,
+        text=True,
+        cwd=settings.BASE_DIR,
+    )
+    assert expected in run.stdout + run.stderr
+
+
 # --- refused files ------------------------------------------------------------------------
 
 SVG = (
