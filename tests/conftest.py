@@ -33,6 +33,31 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, t
         database.setdefault("TEST", {})["NAME"] = str(name)
 
 
+def _on_postgresql() -> bool:
+    return os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
+
+
+def pytest_generate_tests(metafunc):
+    """A test that asks for `search_engine` runs once per search backend this database
+    can serve: whoosh always, postgres too on PostgreSQL (CI's PostgreSQL stage); a test
+    marked whoosh_only is about the Whoosh index on disk."""
+    if "search_engine" in metafunc.fixturenames:
+        engines = ["whoosh"]
+        if _on_postgresql() and not metafunc.definition.get_closest_marker("whoosh_only"):
+            engines.append("postgres")
+        metafunc.parametrize("search_engine", engines, indirect=True)
+
+
+@pytest.fixture
+def search_engine(request, settings):
+    """The search backend of the test (see pytest_generate_tests)."""
+    from knowledgebase.search import whoosh_backend
+
+    settings.KB_SEARCH_BACKEND = request.param
+    yield request.param
+    whoosh_backend.forget_open_index()
+
+
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
     settings.SECURE_SSL_REDIRECT = False

@@ -1,6 +1,6 @@
 """The JSON API: /api/search/ exactly as DESIGN.md promises, and /api/entries/ with the same
-permissions and workflow as the pages. Runs with either search backend (KB_SEARCH_BACKEND);
-entries made with make_entry are indexed by search.rebuild()."""
+permissions and workflow as the pages. Runs on every search backend (the `search_engine`
+fixture); entries made with make_entry are indexed by search.rebuild()."""
 
 from datetime import timedelta
 
@@ -18,12 +18,8 @@ FACET_KEYS = {"kind", "agency", "tags", "audience", "channel", "year"}
 
 
 @pytest.fixture(autouse=True)
-def _close_index():
-    yield
-    if django_settings.KB_SEARCH_BACKEND == "whoosh":
-        from knowledgebase.search import whoosh_backend
-
-        whoosh_backend.forget_open_index()
+def _engine(search_engine):
+    return search_engine
 
 
 @pytest.fixture

@@ -1,4 +1,6 @@
-"""Search with the Whoosh backend: a real index on disk in the test's temp directory."""
+"""Search as readers get it, on every backend (the `search_engine` fixture: Whoosh with a real
+index on disk in the test's temp directory, and PostgreSQL full-text search in CI's
+PostgreSQL stage); tests marked whoosh_only are about the Whoosh index's files."""
 
 import logging
 import os
@@ -20,10 +22,8 @@ anonymous = AnonymousUser()
 
 
 @pytest.fixture(autouse=True)
-def _whoosh(settings):
-    settings.KB_SEARCH_BACKEND = "whoosh"
-    yield
-    whoosh_backend.forget_open_index()
+def _engine(search_engine):
+    return search_engine
 
 
 def slugs(page) -> list[str]:
@@ -390,6 +390,7 @@ def test_an_edit_is_searchable_by_its_new_words_only(db):
     assert find("paper").hits == []
 
 
+@pytest.mark.whoosh_only
 def test_the_first_write_builds_a_missing_index(db):
     make_entry(slug="earlier", title="Earlier entry about grants")
     entry = make_entry(slug="later", title="Later entry about grants")
@@ -402,6 +403,7 @@ def test_the_first_write_builds_a_missing_index(db):
 # --- rebuild and check_index -----------------------------------------------------------------
 
 
+@pytest.mark.whoosh_only
 def test_rebuild_swaps_in_a_new_index_and_open_searchers_keep_working(db, settings):
     make_entry(slug="first", title="Open source policy")
     search.rebuild()
@@ -432,6 +434,7 @@ def test_rebuild_index_command_reports_the_count(db):
     assert search.check().ok
 
 
+@pytest.mark.whoosh_only
 def test_a_rebuild_in_several_processes_answers_like_one_in_one(db):
     for n in range(40):
         make_entry(slug=f"forms-{n}", title=f"Forms guide {n}", body="plain " * (n % 7 + 1))
@@ -475,6 +478,7 @@ def test_check_index_finds_drift_and_repair_fixes_it(db):
     call_command("check_index", stdout=StringIO())  # clean: no error
 
 
+@pytest.mark.whoosh_only
 def test_check_index_repair_rebuilds_an_unreadable_index(db, settings):
     make_entry(slug="a", title="Grants")
     search.rebuild()
@@ -504,6 +508,7 @@ def _remove(settings) -> None:
     target.rmdir()
 
 
+@pytest.mark.whoosh_only
 @pytest.mark.parametrize("fault", [_corrupt, _remove], ids=["corrupt", "missing"])
 def test_a_broken_index_falls_back_to_the_database(client, db, settings, caplog, fault):
     make_entry(slug="grants", title="Grants management")
@@ -519,6 +524,7 @@ def test_a_broken_index_falls_back_to_the_database(client, db, settings, caplog,
     assert "answering from the database" in caplog.text
 
 
+@pytest.mark.whoosh_only
 def test_an_index_of_an_older_schema_falls_back(db, settings, monkeypatch):
     make_entry(slug="grants", title="Grants management")
     search.rebuild()
@@ -531,6 +537,7 @@ def test_an_index_of_an_older_schema_falls_back(db, settings, monkeypatch):
     assert page.degraded and slugs(page) == ["grants"]
 
 
+@pytest.mark.whoosh_only
 def test_a_locked_index_does_not_fail_the_save_and_check_index_notices(
     db, settings, monkeypatch, caplog
 ):
@@ -552,6 +559,7 @@ def test_a_locked_index_does_not_fail_the_save_and_check_index_notices(
     assert mark.entry_id == entry.pk and "LockError" in mark.reason
 
 
+@pytest.mark.whoosh_only
 def test_a_failed_update_is_redone_by_the_next_index_write(db, settings, monkeypatch):
     monkeypatch.setattr(whoosh_backend, "WRITE_TIMEOUT", 0.1)
     old = make_entry(slug="grants", title="Grants management")
@@ -595,6 +603,7 @@ def test_the_index_thread_indexes_after_the_save_has_answered(transactional_db, 
     assert search.check().ok
 
 
+@pytest.mark.whoosh_only
 def test_work_queued_by_a_process_that_stopped_is_redone(db, settings):
     entry = make_entry(slug="grants", title="Grants management")
     search.rebuild()
@@ -640,6 +649,7 @@ def test_search_queries_are_bounded(db, django_assert_max_num_queries, alice):
 # --- scoring with arrays ------------------------------------------------------------------
 
 
+@pytest.mark.whoosh_only
 def test_array_scores_equal_whoosh_bm25f_over_several_segments(db):
     make_entry(slug="a", title="Cloud migration", summary="Moving forms to the cloud.")
     make_entry(slug="b", title="Forms", body="Cloud hosting for forms and cloud storage.")
@@ -663,6 +673,7 @@ def test_array_scores_equal_whoosh_bm25f_over_several_segments(db):
         assert scores[docnum] == pytest.approx(score, rel=1e-5)
 
 
+@pytest.mark.whoosh_only
 def test_counts_and_facets_leave_out_replaced_documents(db):
     entry = make_entry(slug="kept", title="Cloud notes", tags=["cloud"])
     search.rebuild()
@@ -676,6 +687,7 @@ def test_counts_and_facets_leave_out_replaced_documents(db):
     assert page.facets["tag"] == {"cloud": 1}
 
 
+@pytest.mark.whoosh_only
 def test_saves_merge_small_segments_by_tier_and_nothing_is_lost(db, monkeypatch):
     monkeypatch.setattr(whoosh_backend, "MERGE_TIER", 3)
     entries = [make_entry(slug=f"note-{i}", title=f"Field note {i}") for i in range(12)]

@@ -1,10 +1,16 @@
-"""The search results page and the type-ahead endpoint, on the configured backend."""
+"""The search results page and the type-ahead endpoint, on every search backend (the
+`search_engine` fixture)."""
 
 import pytest
 from django.utils import timezone
 
 from knowledgebase import search
 from tests.conftest import make_entry
+
+
+@pytest.fixture(autouse=True)
+def _engine(search_engine):
+    return search_engine
 
 
 @pytest.fixture
