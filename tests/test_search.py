@@ -716,3 +716,20 @@ def test_an_agency_both_lead_and_contributor_counts_once_in_both_backends(db, gs
 
     assert facet_counts(Entry.objects.all())["agency"] == expected
     assert find("forms").facets["agency"] == expected
+
+
+@pytest.mark.parametrize(
+    "name, engine, error",
+    [
+        ("postgres", "django.db.backends.sqlite3", "commons.E002"),
+        ("postgres", "django.db.backends.postgresql", None),
+        ("elastic", "django.db.backends.postgresql", "commons.E001"),
+        ("whoosh", "django.db.backends.sqlite3", None),
+    ],
+)
+def test_the_system_check_says_when_the_backend_cannot_work(name, engine, error):
+    from knowledgebase.apps import search_backend_problems
+
+    found = [e.id for e in search_backend_problems(name, engine)]
+
+    assert found == ([error] if error else [])
