@@ -2,6 +2,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models
@@ -737,3 +738,23 @@ class IndexRepair(models.Model):
 
     def __str__(self) -> str:
         return f"entry {self.entry_id}: {self.reason}"
+
+
+class SearchDocument(models.Model):
+    """The PostgreSQL search backend's document of a published entry (its words weighted by
+    field, and the unstemmed words of the short text for typo correction). The table is made
+    by migration 0014 on PostgreSQL only, hence unmanaged: the ORM only joins to it."""
+
+    entry = models.OneToOneField(
+        Entry, primary_key=True, related_name="search_document", on_delete=models.DO_NOTHING
+    )
+    document = SearchVectorField()
+    spelling = SearchVectorField()
+    stamp = models.DateTimeField(null=True)  # the entry's updated_at when it was indexed
+
+    class Meta:
+        managed = False
+        db_table = "kb_search_document"
+
+    def __str__(self) -> str:
+        return f"search document of entry {self.entry_id}"
