@@ -89,11 +89,37 @@ def fts5_baseline(corpus: Path):
     return run
 
 
-def setup_django(workdir: Path) -> None:
+# The postgres backend is measured on PostgreSQL (both backends then read the same data);
+# without a PostgreSQL there, only the Whoosh backend is measured, on SQLite.
+POSTGRES_URL = os.environ.get(
+    "KB_RELEVANCE_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/kb_relevance"
+)
+
+
+def reachable_postgres(url: str) -> bool:
+    """True when PostgreSQL answers at url (the database is created if it is missing)."""
+    import psycopg
+    from psycopg import sql
+
+    base, name = url.rsplit("/", 1)
+    try:
+        with psycopg.connect(f"{base}/postgres", autocommit=True, connect_timeout=3) as conn:
+            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        return True
+    except psycopg.Error as error:
+        print(f"no PostgreSQL at {url} ({error.__class__.__name__}): Whoosh only, on SQLite")
+        return False
+
+
+def setup_django(workdir: Path, database_url: str | None = None) -> None:
     os.environ["KB_VAR_DIR"] = str(workdir)
     os.environ["KB_INDEX_DIR"] = str(workdir / "index")
     os.environ["KB_SEARCH_BACKEND"] = "whoosh"
-    os.environ.pop("DATABASE_URL", None)
+    if database_url:
+        os.environ["DATABASE_URL"] = database_url
+    else:
+        os.environ.pop("DATABASE_URL", None)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     sys.path.insert(0, str(ROOT))
     import django
@@ -114,21 +140,34 @@ def main() -> int:
         type=Path,
         help="keep the imported corpus, index and vectors here and reuse them on the next run",
     )
+    parser.add_argument("--sqlite", action="store_true", help="SQLite and the Whoosh backend only")
+    parser.add_argument(
+        "--fresh", action="store_true", help="import the corpus again into PostgreSQL"
+    )
     args = parser.parse_args()
 
     queries = read_queries(args.queries)
     with tempfile.TemporaryDirectory(prefix="kb-relevance-") as tmp:
         workdir = args.workdir or Path(tmp)
         workdir.mkdir(parents=True, exist_ok=True)
-        reuse = (workdir / "db.sqlite3").exists()
-        setup_django(workdir)
+        postgres = not args.sqlite and reachable_postgres(POSTGRES_URL)
+        setup_django(workdir, POSTGRES_URL if postgres else None)
         from django.conf import settings
         from django.contrib.auth.models import AnonymousUser
         from django.core.management import call_command
 
         from knowledgebase import search
+        from knowledgebase.models import Entry
 
         call_command("migrate", verbosity=0)
+        if postgres:
+            print(f"database: PostgreSQL {POSTGRES_URL} (kept between runs; --fresh imports again)")
+            if args.fresh:
+                Entry.objects.all().delete()
+            # The corpus, with its vectors, from an earlier run is used again as it is.
+            reuse = Entry.objects.count() == sum(1 for _ in args.corpus.open(encoding="utf-8"))
+        else:
+            reuse = args.workdir is not None and Entry.objects.exists()
         started = time.monotonic()
         # Import without indexing (the database backend has no index), then build it once.
         settings.KB_SEARCH_BACKEND = "database"
@@ -147,8 +186,6 @@ def main() -> int:
         if reason:
             print(f"search by meaning unavailable ({reason}): words only")
         else:
-            from knowledgebase.models import Entry
-
             started = time.monotonic()
             ids = list(Entry.objects.published().values_list("pk", flat=True))
             embedded = search.meaning.update(ids)
@@ -159,8 +196,9 @@ def main() -> int:
         baseline = fts5_baseline(args.corpus)
         user = AnonymousUser()  # every corpus entry is public
 
-        def commons(mode: str):
+        def commons(mode: str, engine: str = "whoosh"):
             def run(query: str) -> list[str]:
+                settings.KB_SEARCH_BACKEND = engine
                 page = search.search(query, {}, user, mode=mode)
                 if page.degraded:
                     raise SystemExit(f"{query!r} was answered by the database fallback")
@@ -169,7 +207,15 @@ def main() -> int:
             return run
 
         systems = {"FTS5 BM25 baseline": baseline}
-        systems.update({f"Commons {mode}": commons(mode) for mode in modes})
+        systems.update({f"Whoosh {mode}": commons(mode) for mode in modes})
+        if postgres:
+            settings.KB_SEARCH_BACKEND = "postgres"
+            started = time.monotonic()
+            search.rebuild()
+            print(f"postgres backend: documents built in {time.monotonic() - started:.1f} s")
+            engine_modes = [m for m in modes if m != "meaning"]  # meaning ranks alike
+            systems.update({f"Postgres {m}": commons(m, "postgres") for m in engine_modes})
+            settings.KB_SEARCH_BACKEND = "whoosh"
         per_query = {
             name: [scores(run(q), relevant) for q, relevant, _ in queries]
             for name, run in systems.items()
@@ -180,6 +226,7 @@ def main() -> int:
                 row = " ".join(f"{per_query[name][i][0]:18.3f}" for name in systems)
                 print(f"{query[:40]:40} {row}")
         report(queries, per_query, args.queries.name, modes)
+        settings.KB_SEARCH_BACKEND = "whoosh"
         if "hybrid" in modes:
             calibrate(queries, user, search)
         if args.variants:
@@ -215,15 +262,24 @@ def report(queries, per_query, source: str, modes: list[str]) -> None:
     for mode in modes:
         ratios = []
         for group in ("all", "half A (odd lines)", "half B (even lines)"):
-            ours = mean(per_query[f"Commons {mode}"], groups[group], 0)
+            ours = mean(per_query[f"Whoosh {mode}"], groups[group], 0)
             base = mean(per_query["FTS5 BM25 baseline"], groups[group], 0)
             ratios.append(f"{group.split(' (')[0]} {ours / base:.2f}")
         target = {"words": " (target >= 1.30)", "hybrid": " (target >= 1.45)"}.get(mode, "")
         print(f"nDCG@10 ratio {mode} / baseline: {', '.join(ratios)}{target}")
+    for mode in modes:
+        if f"Postgres {mode}" in per_query:
+            ratios = []
+            for group in ("all", "half A (odd lines)", "half B (even lines)"):
+                theirs = mean(per_query[f"Postgres {mode}"], groups[group], 0)
+                ours = mean(per_query[f"Whoosh {mode}"], groups[group], 0)
+                ratios.append(f"{group.split(' (')[0]} {theirs / ours:.2f}")
+            joined = ", ".join(ratios)
+            print(f"nDCG@10 postgres / whoosh backend, {mode}: {joined} (target >= 0.95)")
     if "hybrid" in modes:
         short = groups["typo and one-word"]
-        ratio = mean(per_query["Commons hybrid"], short, 0) / mean(
-            per_query["Commons words"], short, 0
+        ratio = mean(per_query["Whoosh hybrid"], short, 0) / mean(
+            per_query["Whoosh words"], short, 0
         )
         print(f"typo and one-word queries, hybrid / words nDCG@10: {ratio:.2f} (target >= 0.95)")
 
@@ -337,7 +393,7 @@ def compare_variants(queries, systems, modes) -> None:
         return search if hasattr(search, name) and name.isupper() else whoosh_backend
 
     groups = halves(queries)
-    shipped = {m: [scores(systems[f"Commons {m}"](q), rel) for q, rel, _ in queries] for m in modes}
+    shipped = {m: [scores(systems[f"Whoosh {m}"](q), rel) for q, rel, _ in queries] for m in modes}
     print("\nvariants: nDCG@10 change against the shipped ranking (A / B); kept only if both rise")
     for label, changes in VARIANTS.items():
         saved = {name: getattr(home(name), name) for name in changes}
@@ -347,7 +403,7 @@ def compare_variants(queries, systems, modes) -> None:
             whoosh_backend._parser = None  # field weights live in the parser
             cells = []
             for m in modes:
-                rows = [scores(systems[f"Commons {m}"](q), rel) for q, rel, _ in queries]
+                rows = [scores(systems[f"Whoosh {m}"](q), rel) for q, rel, _ in queries]
                 a, b = (
                     mean(rows, groups[g], 0) - mean(shipped[m], groups[g], 0)
                     for g in ("half A (odd lines)", "half B (even lines)")
