@@ -94,6 +94,16 @@ def test_a_hyphen_inside_a_word_does_not_exclude(db):
     assert slugs(find("open-source -inventory")) == ["oss"]
 
 
+def test_words_with_dots_and_slashes_are_found_as_typed(db):
+    make_entry(slug="login", title="Signing in with Login.gov", summary="One account.")
+    make_entry(slug="ab", title="Forms", summary="What A/B testing taught us.")
+    make_entry(slug="other", title="Identity proofing", summary="In person.")
+    search.rebuild()
+
+    assert slugs(find("login.gov")) == ["login"]
+    assert slugs(find("A/B testing")) == ["ab"]
+
+
 def test_newest_sort_orders_by_publication_date(db):
     now = timezone.now()
     make_entry(slug="old", title="Chatbot pilot", published_at=now - timezone.timedelta(days=400))

@@ -28,7 +28,7 @@ from functools import lru_cache
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchVector
 from django.db import DatabaseError, connection, transaction
-from django.db.models import BooleanField, Case, F, FloatField, IntegerField, Value, When
+from django.db.models import BooleanField, Case, F, FloatField, Func, IntegerField, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Length, Replace
 
@@ -178,10 +178,16 @@ def _load(ids: Iterable[int]):
     )
 
 
+# Every character that is not a letter, digit or space: read as a space (one for one, so the
+# text keeps its length). PostgreSQL's parser otherwise makes one token of "login.gov",
+# "A/B" or a URL (which the query's words never match), and drops what looks like an HTML
+# tag, with everything inside <script> or <style>. The Whoosh backend reads words alike.
+_NON_WORD = r"[^\w\s]"
+
+
 def _plain(text: str) -> str:
-    """Text for PostgreSQL's parser read as plain text, as the Whoosh backend reads it: the
-    parser drops what looks like an HTML tag, and everything inside <script> or <style>."""
-    return text.replace("<", " ")
+    """Text as PostgreSQL's parser should read it: words and spaces only."""
+    return re.sub(_NON_WORD, " ", text)
 
 
 def _texts(entry) -> tuple:
@@ -568,7 +574,13 @@ class PostgresBackend:
             marked=SearchHeadline(
                 # As the summary was indexed (_plain): the same length, so the marks'
                 # places are the same in the summary itself.
-                Replace("summary", Value("<"), Value(" ")),
+                Func(
+                    F("summary"),
+                    Value(_NON_WORD),
+                    Value(" "),
+                    Value("g"),
+                    function="regexp_replace",
+                ),
                 _sql("%s::tsquery", [words.positive]),
                 config="english",
                 start_sel=START,
