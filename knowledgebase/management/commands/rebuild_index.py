@@ -9,8 +9,10 @@ from knowledgebase.management.progress import finish_progress, progress_printer
 
 class Command(BaseCommand):
     help = (
-        "Build a fresh search index from the published entries and swap it in atomically; "
-        "searches keep using the old index until the new one is complete."
+        "Build the search index again from the published entries. Whoosh: a fresh index, "
+        "swapped in atomically (searches use the old one until the new one is complete). "
+        "Postgres: every entry's document written again, a chunk at a time, and the "
+        "vocabulary for typo correction made anew."
     )
 
     def add_arguments(self, parser):
@@ -28,9 +30,13 @@ class Command(BaseCommand):
         count = search.rebuild(progress=progress_printer(self), procs=procs)
         finish_progress(self)
         elapsed = time.monotonic() - started
+        name = search.backend().name
+        # Only the Whoosh index is written by several processes; PostgreSQL writes its
+        # documents in the database, chunk by chunk, each chunk committed.
+        how = f"{procs} process{'es' if procs > 1 else ''}" if name == "whoosh" else "in chunks"
         self.stdout.write(
             self.style.SUCCESS(
                 f"Indexed {count} entr{'y' if count == 1 else 'ies'} in {elapsed:.1f} s "
-                f"({search.backend().name} backend, {procs} process{'es' if procs > 1 else ''})."
+                f"({name} backend, {how})."
             )
         )
