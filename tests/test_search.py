@@ -151,6 +151,18 @@ def test_a_correction_must_be_close_for_the_word_length(db):
     assert (bnaana.count, bnaana.suggestion, bnaana.corrected) == (0, None, False)
 
 
+def test_a_correction_never_comes_from_entries_the_reader_cannot_see(db, alice):
+    make_entry(slug="flowers", title="Zygomorphic flowers", visibility="government")
+    make_entry(slug="forms", title="Forms", summary="Plain language.")
+    search.rebuild()
+
+    anonymous_page = find("zygomorphc")
+    staff_page = find("zygomorphc", alice)
+
+    assert (anonymous_page.suggestion, anonymous_page.count) == (None, 0)
+    assert (staff_page.suggestion, slugs(staff_page)) == ("zygomorphic", ["flowers"])
+
+
 def test_the_words_as_typed_are_searched_when_asked(db):
     make_entry(slug="a11y", title="Accessibility testing", summary="Testing for everyone.")
     search.rebuild()

@@ -67,6 +67,7 @@ TAG_FACET_SIZE = 30
 # Type-ahead and related entries take the best of this many hits, then drop the ones the
 # user may not see (cheaper than handing Whoosh the whole allowed set as a filter).
 SUGGEST_POOL = 100
+CORRECTIONS = 10  # the nearest words looked at for a typo, the first one in scope wins
 CHUNK = 500
 MERGE_TIER = 8  # segments of about the same size that are merged into one (_merge_tiers)
 LEFTOVER_AGE = 24 * 3600  # seconds before an unused index directory beside ours is removed
@@ -472,20 +473,30 @@ class WhooshBackend:
                 docs = docs & h.docs_with(FACET_FIELDS[name], value)
         return docs
 
+    def _in_scope(self, h: _Handle, fieldname: str, text: str, scope: Scope) -> bool:
+        """Some document in scope has this term (a word of entries the reader cannot see
+        is never proposed as a correction)."""
+        if not h.doc_frequency(fieldname, text):
+            return False
+        docs, _ = h.arrays.postings(fieldname, SCHEMA[fieldname].to_bytes(text))
+        return bool(self._scope(h, scope)[docs].any())
+
     def spelled(self, word: str, scope: Scope) -> bool:
-        return bool(_handle().searcher.doc_frequency("spelling", word))
+        return self._in_scope(_handle(), "spelling", word, scope)
 
     def indexed(self, word: str, scope: Scope) -> bool:
         h = _handle()
         stems = [t.text for t in STEMMED(word)]
-        return any(h.doc_frequency(f, s) for s in stems for f in TEXT_FIELDS)
+        return any(self._in_scope(h, f, s, scope) for s in stems for f in TEXT_FIELDS)
 
     def closest(self, word: str, maxdist: int, scope: Scope) -> str | None:
-        corrector = _handle().searcher.reader().corrector("spelling")
+        h = _handle()
+        corrector = h.searcher.reader().corrector("spelling")
         for distance in range(1, maxdist + 1):
-            found = corrector.suggest(word, limit=1, maxdist=distance, prefix=1)
-            if found:
-                return found[0]
+            found = corrector.suggest(word, limit=CORRECTIONS, maxdist=distance, prefix=1)
+            for candidate in found:
+                if self._in_scope(h, "spelling", candidate, scope):
+                    return candidate
         return None
 
     def highlights(self, ids: list[int], query: Query) -> None:
