@@ -2,6 +2,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
@@ -10,7 +11,7 @@ from django.db.models import F, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 from taggit.managers import TaggableManager
-from taggit.models import Tag
+from taggit.models import Tag, TaggedItem
 
 from knowledgebase import permissions
 from knowledgebase.charts import ChangeChart, change_chart
@@ -106,26 +107,30 @@ class EntryQuerySet(models.QuerySet):
         """Apply the list and search filters (kind, agency, tag, audience, channel, year).
 
         Values are the raw keys that URLs carry: `case-study`, an agency slug, a tag slug."""
+        # Filters through other tables are subqueries of ids, not joins: no duplicate rows
+        # to take out again, and no OR across joined tables (which PostgreSQL answered by
+        # reading every entry against every topic).
         qs = self
         if filters.get("kind"):
             qs = qs.filter(kind=filters["kind"])
         if filters.get("agency"):
-            qs = qs.filter(
-                Q(lead_agency__slug=filters["agency"])
-                | Q(contributing_agencies__slug=filters["agency"])
-            )
+            agency = filters["agency"]
+            contributed = Entry.contributing_agencies.through.objects.filter(agency__slug=agency)
+            qs = qs.filter(Q(lead_agency__slug=agency) | Q(pk__in=contributed.values("entry_id")))
         if filters.get("tag"):
             # A topic's old address (after a merge or rename) filters as the topic does.
             tag = filters["tag"]
-            qs = qs.filter(Q(tags__slug=tag) | Q(tags__aliases__slug=tag))
+            topics = Tag.objects.filter(Q(slug=tag) | Q(aliases__slug=tag)).values("pk")
+            tagged = TaggedItem.objects.filter(
+                content_type=ContentType.objects.get_for_model(Entry), tag__in=topics
+            )
+            qs = qs.filter(pk__in=tagged.values("object_id"))
         if filters.get("audience"):
             qs = qs.filter(audience=filters["audience"])
         if filters.get("channel"):
-            qs = qs.filter(channels__slug=filters["channel"])
+            qs = qs.filter(channels__slug=filters["channel"])  # an entry has a channel once
         if filters.get("year"):
             qs = qs.filter(published_at__year=filters["year"])
-        if filters.get("agency") or filters.get("tag") or filters.get("channel"):
-            qs = qs.distinct()
         return qs
 
     def newest_first(self) -> "EntryQuerySet":
