@@ -18,7 +18,6 @@ first."""
 
 from __future__ import annotations
 
-import html
 import math
 import re
 from collections.abc import Callable, Iterable
@@ -34,7 +33,7 @@ from django.db.models.functions import Length, Replace
 
 from knowledgebase.search.base import FACETS, IndexReport, Matches, Query, Scope, entry_ids
 from knowledgebase.search.database_backend import facet_counts
-from knowledgebase.search.text import plain_text
+from knowledgebase.search.text import HIGHLIGHT_CHARS, mark_spans, plain_text
 
 CHUNK = 500
 # ts_rank's weights of D, C, B, A: body (agencies, outcomes) 1, topics 1.5, summary 2 and
@@ -44,7 +43,6 @@ RANK_WEIGHTS = [0.333, 0.5, 0.667, 1.0]
 COORD_POWER = 0.25
 RERANK_POOL = 200  # entries ranked by ts_rank of which the share is worked out (_ranked)
 MAX_WORDS = 32  # longer queries are cut: a sentence is plenty to rank with
-HIGHLIGHT_CHARS = 300
 SUGGESTIONS = 8
 RELATED_WORDS = 24  # the words of a title and its topics that find related entries
 # Typo correction: the vocabulary words most similar (trigrams) to the typed one, of which
@@ -311,14 +309,14 @@ def levenshtein(a: str, b: str) -> int:
     return previous[-1]
 
 
-def excerpt(marked: str, original: str | None = None, limit: int = HIGHLIGHT_CHARS) -> str:
+def excerpt(headline: str, original: str | None = None, limit: int = HIGHLIGHT_CHARS) -> str:
     """HTML of a text that ts_headline marked with START and STOP: escaped, the marked
     words in <mark>, cut to about `limit` characters on a word boundary (around the first
     match when it lies further on). `original`: the text ts_headline was given a copy of,
     shown instead (the same text but for the characters _plain changed)."""
     text, spans, opened = [], [], None
     length = 0
-    for piece in re.split(f"([{START}{STOP}])", marked):
+    for piece in re.split(f"([{START}{STOP}])", headline):
         if piece == START:
             opened = length
         elif piece == STOP:
@@ -334,24 +332,7 @@ def excerpt(marked: str, original: str | None = None, limit: int = HIGHLIGHT_CHA
         # summary is shown without marks rather than with marks in the wrong places.
         spans = spans if len(original) == len(plain) else []
         plain = original
-    start = 0
-    if len(plain) > limit and spans and spans[0][1] > limit - 40:
-        start = plain.rfind(" ", 0, max(spans[0][0] - 60, 0)) + 1
-    end = len(plain)
-    if end - start > limit:
-        end = plain.rfind(" ", start, start + limit)
-        end = end if end > start else start + limit
-    out = ["…"] if start else []
-    pos = start
-    for a, b in spans:
-        if a < start or b > end:
-            continue
-        out += [html.escape(plain[pos:a]), "<mark>", html.escape(plain[a:b]), "</mark>"]
-        pos = b
-    out.append(html.escape(plain[pos:end]))
-    if end < len(plain):
-        out.append("…")
-    return "".join(out)
+    return mark_spans(plain, spans, limit)
 
 
 class PostgresBackend:

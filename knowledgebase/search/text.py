@@ -48,6 +48,12 @@ def highlight(text: str, words, limit: int = HIGHLIGHT_CHARS) -> str:
             for t in STEMMED(text, chars=True, removestops=False)
             if t.text in wanted
         ]
+    return mark_spans(text, spans, limit)
+
+
+def mark_spans(text: str, spans: list[tuple[int, int]], limit: int = HIGHLIGHT_CHARS) -> str:
+    """Escaped text, at most about `limit` characters, with the (start, end) spans wrapped
+    in <mark>; a long text shows the part where the first span is."""
     start = 0
     if len(text) > limit and spans and spans[0][1] > limit - 40:
         start = text.rfind(" ", 0, max(spans[0][0] - 60, 0)) + 1
