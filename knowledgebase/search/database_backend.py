@@ -26,7 +26,10 @@ def facet_counts(qs) -> dict[str, dict[str, int]]:
 
     def count(field_name: str) -> dict[str, int]:
         rows = (
-            base.exclude(**{f"{field_name}__isnull": True})
+            # filter(isnull=False), not exclude(isnull=True): over a many-to-many relation
+            # exclude() is "not among the entries without one", which PostgreSQL ran as
+            # matches x entries (2.5 s for the channel facet at 10k entries).
+            base.filter(**{f"{field_name}__isnull": False})
             .values_list(field_name)
             .annotate(n=Count("pk", distinct=True))
             .order_by("-n", field_name)
@@ -37,7 +40,7 @@ def facet_counts(qs) -> dict[str, dict[str, int]]:
     # An agency listed as both lead and contributor counts once for the entry.
     not_lead = Q(lead_agency__isnull=True) | ~Q(lead_agency=F("contributing_agencies"))
     contributed = (
-        base.exclude(contributing_agencies__isnull=True)
+        base.filter(contributing_agencies__isnull=False)
         .values_list("contributing_agencies__slug")
         .annotate(n=Count("pk", distinct=True, filter=not_lead))
     )
