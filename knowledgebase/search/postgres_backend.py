@@ -33,6 +33,7 @@ from django.db.models.functions import Length, Replace
 
 from knowledgebase.search.base import FACETS, IndexReport, Matches, Query, Scope, entry_ids
 from knowledgebase.search.database_backend import facet_counts
+from knowledgebase.search.query import MAX_WORDS, OPERATORS
 from knowledgebase.search.text import HIGHLIGHT_CHARS, mark_spans, plain_text
 
 CHUNK = 500
@@ -42,7 +43,6 @@ RANK_WEIGHTS = [0.333, 0.5, 0.667, 1.0]
 # score × (matched share of the query's idf) ** COORD_POWER, as in the Whoosh backend.
 COORD_POWER = 0.25
 RERANK_POOL = 200  # entries ranked by ts_rank of which the share is worked out (_ranked)
-MAX_WORDS = 32  # longer queries are cut: a sentence is plenty to rank with
 SUGGESTIONS = 8
 RELATED_WORDS = 24  # the words of a title and its topics that find related entries
 # Typo correction: the vocabulary words most similar (trigrams) to the typed one, of which
@@ -55,7 +55,6 @@ TRIGRAM_FLOOR = 0.15
 START, STOP = "\x02", "\x03"
 
 ANY, MUST, NOT = "any", "must", "not"
-_OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
 # A piece of the query: an optional + or - at the start of a word, then a "quoted phrase"
 # or a word (brackets are ignored: the query is read flat). Inside a word + and - are
 # letters: "open-source" is one word, not "open -source".
@@ -139,7 +138,7 @@ def parse(text: str) -> list[tuple[str, str, bool]]:
     negate = both = False
     for sign, phrase, word in _TOKEN.findall(text):
         is_phrase = not word
-        if not is_phrase and not sign and word in _OPERATORS:
+        if not is_phrase and not sign and word in OPERATORS:
             if word in ("AND", "ANDNOT", "ANDMAYBE") and items and items[-1][0] == ANY:
                 items[-1] = (MUST, *items[-1][1:])
             both = word == "AND"
