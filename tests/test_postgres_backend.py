@@ -2,6 +2,7 @@
 to the pages). Runs on PostgreSQL only: CI's PostgreSQL stage, or
 DATABASE_URL=postgres://postgres@127.0.0.1:5432/test pytest tests/test_postgres_backend.py"""
 
+import importlib
 from datetime import timedelta
 
 import pytest
@@ -41,6 +42,13 @@ def indexed_ids() -> set[int]:
     return set(SearchDocument.objects.values_list("entry_id", flat=True))
 
 
+def facets_of() -> dict[int, list[str]]:
+    """Entry id -> the facet values of its document, sorted."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT entry_id, facets FROM kb_search_document")
+        return {pk: sorted(facets) for pk, facets in cursor.fetchall()}
+
+
 def index_all() -> None:
     backend.index_entries(Entry.objects.all())
 
@@ -78,21 +86,65 @@ def test_the_rarer_words_an_entry_has_outweigh_many_of_a_common_one(db):
     assert ranked("cloud migration lessons")[:2] == ["all", "one"]
 
 
-def test_a_small_pool_of_best_ts_ranks_gives_the_same_ranking(db, monkeypatch):
+def many_ranks() -> None:
+    """Entries whose heads and bodies rank them in different orders for "cloud migration
+    lessons": the whole document decides."""
     make_entry(slug="one", title="Cloud cloud cloud", summary="Cloud cloud cloud cloud.", body="")
     make_entry(slug="all", title="Notes", summary="Body.", body="A cloud migration with lessons.")
-    for n in range(4):
-        make_entry(slug=f"filler-{n}", title="Notes", summary="Body.", body="Cloud.")
+    make_entry(slug="head", title="Cloud lessons", summary="Short.", body="")
+    make_entry(slug="body", title="Notes", summary="Body.", body="Migration " * 30)
+    for n in range(6):
+        make_entry(slug=f"filler-{n}", title="Notes", summary="Body.", body="Cloud. " * n)
+    make_entry(slug="phrase", title="Migration", summary="Cloud migration lessons learned.")
     index_all()
-    everything = backend.match(q("cloud migration lessons"), public, depth=20).ranked
 
-    # "one" has the best ts_rank and "all" the best score: a pool of one entry must grow.
-    monkeypatch.setattr(postgres_backend, "RERANK_POOL", 1)
-    for depth in (1, 2, 3, 6):
-        assert (
-            backend.match(q("cloud migration lessons"), public, depth=depth).ranked
-            == (everything[:depth])
-        )
+
+@pytest.mark.parametrize("text", ["cloud migration lessons", "cloud", '"cloud migration"'])
+def test_ranking_the_best_by_head_first_gives_the_exact_ranking(db, monkeypatch, text):
+    many_ranks()
+    everything = backend.match(q(text), public, depth=20).ranked
+
+    # Pools of one or two entries by head (of three read out: the others are found again)
+    # must grow until no entry below them can be among the best.
+    monkeypatch.setattr(postgres_backend, "HEADS", 3)
+    for pool in (1, 2):
+        monkeypatch.setattr(postgres_backend, "HEAD_POOL", pool)
+        for depth in (1, 2, 3, 6, len(everything)):
+            assert backend.match(q(text), public, depth=depth).ranked == everything[:depth], (
+                pool,
+                depth,
+            )
+
+
+def test_past_the_exactly_ranked_entries_come_the_others_by_head(db, monkeypatch):
+    many_ranks()
+    monkeypatch.setattr(postgres_backend, "RERANK_POOL", 2)
+    monkeypatch.setattr(postgres_backend, "HEAD_POOL", 2)
+    exact = backend.match(q("cloud migration lessons"), public, depth=2).ranked
+
+    found = backend.match(q("cloud migration lessons"), public, depth=20)
+
+    assert found.ranked[:2] == exact
+    assert len(found.ranked) == found.count
+    scores = [score for _, score in found.ranked]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_a_whole_document_ranks_at_most_what_its_head_allows(db):
+    """_reach is what makes ranking the best by head first exact: ts_rank of a document is
+    never above it, for any query of words joined by OR."""
+    many_ranks()
+    for text in ["cloud", "cloud migration lessons", "migration notes body", "lessons"]:
+        words = postgres_backend.parsed(text)
+        size = postgres_backend._operands(words.positive)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT ts_rank(%s::float4[], document, %s::tsquery),"
+                " ts_rank(%s::float4[], head, %s::tsquery) FROM kb_search_document",
+                [postgres_backend.RANK_WEIGHTS, words.positive] * 2,
+            )
+            for whole, head in cursor.fetchall():
+                assert whole <= postgres_backend._reach(head, size) + 1e-6, (text, whole, head)
 
 
 def test_a_title_match_beats_a_body_match(db):
@@ -302,6 +354,41 @@ def test_meaning_only_counts_just_the_entries_found_by_meaning(db):
     assert found.also_in_scope == [meaning.pk]
 
 
+def test_documents_carry_the_facet_values_of_their_entries(db):
+    gsa = make_agency("General Services Administration", acronym="GSA", slug="gsa")
+    va = make_agency("Department of Veterans Affairs", acronym="VA", slug="va")
+    entry = make_entry(lead_agency=gsa, tags=["ai"], kind="guide", visibility="government")
+    entry.contributing_agencies.add(va)
+    index_all()
+
+    year = entry.published_at.year
+    assert sorted(facets_of()[entry.pk]) == sorted(
+        ["kind:guide", "agency:gsa", "agency:va", "tag:ai", f"year:{year}"]
+        + ["visibility:government"]
+    )
+
+
+def test_the_migration_fills_the_facets_as_the_backend_writes_them(db):
+    from django.apps import apps
+
+    migration = importlib.import_module("knowledgebase.migrations.0015_search_document_head_facets")
+    gsa = make_agency("General Services Administration", acronym="GSA", slug="gsa")
+    va = make_agency("Department of Veterans Affairs", acronym="VA", slug="va")
+    make_entry(lead_agency=gsa, tags=["ai", "forms"], kind="guide", audience="external")
+    shared = make_entry(lead_agency=va, visibility="government")
+    shared.contributing_agencies.add(gsa, va)
+    make_entry(published_at=None)
+    index_all()
+    written = facets_of()
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE kb_search_document SET facets = '{}'")
+
+    with connection.schema_editor() as editor:
+        migration.fill_facets(apps, editor)
+
+    assert facets_of() == written
+
+
 def test_match_queries_do_not_grow_with_the_matches(db, django_assert_max_num_queries):
     for n in range(30):
         make_entry(summary=f"Chatbot {n}.", tags=[f"topic-{n}"])
@@ -495,7 +582,7 @@ def test_indexing_queries_do_not_grow_with_the_entries(db, django_assert_max_num
     make_entry(state="draft")
     ids = list(Entry.objects.values_list("pk", flat=True))
 
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(8):
         backend.index_entries(ids)
 
     assert len(indexed_ids()) == 40

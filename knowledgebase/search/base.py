@@ -7,6 +7,38 @@ from django.db.models import QuerySet
 
 # Facets shown on the results page, in this order; keys are the filter names.
 FACETS = ("kind", "agency", "tag", "audience", "channel", "year")
+TAG_FACET_SIZE = 30  # the most used topics among the matches
+
+
+def facet_values(entry) -> dict[str, list[str]]:
+    """The values of an entry that the filters (FACETS) select and count, as the filters
+    name them (kind, agency and topic slugs...), and its visibility (for the scope). The
+    entry comes with its lead and contributing agencies, topics and channels loaded."""
+    return {
+        "kind": [entry.kind] if entry.kind else [],
+        "agency": [a.slug for a in entry.agency_list],
+        "tag": [t.slug for t in entry.tags.all()],
+        "audience": [entry.audience] if entry.audience else [],
+        "channel": [c.slug for c in entry.channels.all()],
+        "year": [str(entry.published_at.year)] if entry.published_at else [],
+        "visibility": [entry.visibility],
+    }
+
+
+def arranged_facets(counts: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+    """Facet counts as the results page shows them: every facet of FACETS, its values most
+    used first (years newest first), the topics cut to TAG_FACET_SIZE."""
+    facets = {}
+    for name in FACETS:
+        found = counts.get(name, {}).items()
+        if name == "year":
+            ordered = sorted(found, key=lambda kv: kv[0], reverse=True)
+        else:
+            ordered = sorted(found, key=lambda kv: (-kv[1], kv[0]))
+        if name == "tag":
+            ordered = ordered[:TAG_FACET_SIZE]
+        facets[name] = dict(ordered)
+    return facets
 
 
 def entry_ids(entries) -> list[int]:

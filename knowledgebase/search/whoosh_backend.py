@@ -38,7 +38,15 @@ from whoosh.reading import SegmentReader
 from whoosh.util.filelock import try_for
 
 from knowledgebase.search.arrays import IndexArrays
-from knowledgebase.search.base import IndexReport, Matches, Query, Scope, entry_ids
+from knowledgebase.search.base import (
+    IndexReport,
+    Matches,
+    Query,
+    Scope,
+    arranged_facets,
+    entry_ids,
+    facet_values,
+)
 from knowledgebase.search.text import STEMMED, plain_text
 
 logger = logging.getLogger(__name__)
@@ -63,7 +71,6 @@ WEIGHTING = scoring.BM25F(B=0.75, K1=1.2)
 COORD_POWER = 0.25
 RERANK_POOL = 200  # the top hits that coordination re-orders; deeper pages keep BM25 order
 WRITE_TIMEOUT = 2.0  # seconds to wait for another process's write lock, then LockError
-TAG_FACET_SIZE = 30
 # Type-ahead and related entries take the best of this many hits, then drop the ones the
 # user may not see (cheaper than handing Whoosh the whole allowed set as a filter).
 SUGGEST_POOL = 100
@@ -140,7 +147,9 @@ def document(entry) -> dict:
     tags = list(entry.tags.all())
     agencies = entry.agency_list
     agency_text = " ".join(f"{a.name} {a.acronym}".strip() for a in agencies)
+    facets = {name: " ".join(values) for name, values in facet_values(entry).items()}
     doc = {
+        **facets,
         "id": entry.pk,
         "stamp": stamp(entry.updated_at),
         "slug": entry.slug,
@@ -152,18 +161,9 @@ def document(entry) -> dict:
         "outcomes": " ".join(m.as_text() for m in entry.outcomes.all()),
         "title_words": entry.title,
         "spelling": " ".join([entry.title, entry.summary, *(t.name for t in tags), agency_text]),
-        "kind": entry.kind,
-        "agency": " ".join(a.slug for a in agencies),
-        "tag": " ".join(t.slug for t in tags),
-        "channel": " ".join(c.slug for c in entry.channels.all()),
-        "visibility": entry.visibility,
         "published": int(entry.published_at.timestamp()) if entry.published_at else 0,
         "featured": 1 if entry.featured else 0,
     }
-    if entry.audience:
-        doc["audience"] = entry.audience
-    if entry.published_at:
-        doc["year"] = str(entry.published_at.year)
     return {k: v for k, v in doc.items() if v != ""}
 
 
@@ -620,18 +620,14 @@ class WhooshBackend:
         return ranked + [(int(d), float(scores[d])) for d in top[RERANK_POOL:]]
 
     def _facets(self, h: _Handle, matched: np.ndarray) -> dict[str, dict[str, int]]:
-        facets = {}
-        any_matched = bool(matched.any())
-        for name, fieldname in FACET_FIELDS.items():
-            counts = h.arrays.counts(fieldname, matched, _decoder(fieldname)) if any_matched else {}
-            if name == "year":
-                ordered = sorted(counts.items(), key=lambda kv: kv[0], reverse=True)
-            else:
-                ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-            if name == "tag":
-                ordered = ordered[:TAG_FACET_SIZE]
-            facets[name] = dict(ordered)
-        return facets
+        if not matched.any():
+            return arranged_facets({})
+        return arranged_facets(
+            {
+                name: h.arrays.counts(fieldname, matched, _decoder(fieldname))
+                for name, fieldname in FACET_FIELDS.items()
+            }
+        )
 
     def suggest(self, query: str, user) -> list[str]:
         """Titles that start with the words typed so far (the last one may be unfinished)."""
