@@ -35,6 +35,26 @@ def add_columns(apps, schema_editor):
         schema_editor.execute(statement)
     fill_facets(apps, schema_editor)
     schema_editor.execute("ANALYZE kb_search_document")
+    create_functions(schema_editor)
+
+
+def create_functions(schema_editor):
+    """Whether a document in scope has a word: by the GIN index, never by reading every
+    document (the planner counts a row as cheap to read, not the document compressed apart
+    from it, and tries reading documents until one has the word: 0.4 s at 100,000 entries
+    for a word none has)."""
+    for name, column, config in [
+        ("kb_search_spelled", "spelling", "simple"),
+        ("kb_search_indexed", "document", "english"),
+    ]:
+        schema_editor.execute(
+            f"""CREATE OR REPLACE FUNCTION {name}(word text, scope text[]) RETURNS boolean
+                LANGUAGE sql STABLE SET enable_seqscan = off AS $$
+                    SELECT EXISTS (SELECT FROM kb_search_document
+                                   WHERE {column} @@ plainto_tsquery('{config}', word)
+                                     AND facets @> scope)
+                $$"""
+        )
 
 
 def fill_facets(apps, schema_editor):
@@ -73,6 +93,7 @@ def fill_facets(apps, schema_editor):
 def drop_columns(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
+    schema_editor.execute("DROP FUNCTION IF EXISTS kb_search_spelled, kb_search_indexed")
     schema_editor.execute("ALTER TABLE kb_search_document DROP COLUMN head, DROP COLUMN facets")
 
 

@@ -56,7 +56,7 @@ COORD_POWER = 0.25
 # the HEADS best by head that the match reads out.
 RERANK_POOL = 200
 HEAD_POOL = 400
-HEADS = 1000
+HEADS = 4000
 EPSILON = 1e-6  # ts_rank is a float4: scores compared with this much room
 SUGGESTIONS = 8
 RELATED_WORDS = 24  # the words of a title and its topics that find related entries
@@ -330,15 +330,11 @@ def _scope_values(scope: Scope) -> list[str]:
     return values + [f"{name}:{value}" for name, value in filters if name in FACETS and value]
 
 
-def _exists(column: str, tsquery_sql: str, word: str, scope: Scope) -> bool:
-    """Some document in scope has the word in `column` (document or spelling; column and
-    tsquery_sql are fragments of this module)."""
-    sql = (
-        f"SELECT EXISTS (SELECT FROM kb_search_document WHERE {column} @@ {tsquery_sql}"  # noqa: S608 (fragments of this module)
-        " AND facets @> %s::text[])"
-    )
+def _has(function: str, word: str, scope: Scope) -> bool:
+    """Some document in scope has the word (kb_search_spelled: in its short text, unstemmed;
+    kb_search_indexed: anywhere, stemmed; functions of migration 0015)."""
     with connection.cursor() as cursor:
-        cursor.execute(sql, [word, _scope_values(scope)])
+        cursor.execute(f"SELECT {function}(%s, %s::text[])", [word, _scope_values(scope)])  # noqa: S608 (names of this module)
         return cursor.fetchone()[0]
 
 
@@ -682,10 +678,10 @@ class PostgresBackend:
             return [(pk, float(score)) for pk, score in cursor.fetchall()]
 
     def spelled(self, word: str, scope: Scope) -> bool:
-        return _exists("spelling", "plainto_tsquery('simple', %s)", word, scope)
+        return _has("kb_search_spelled", word, scope)
 
     def indexed(self, word: str, scope: Scope) -> bool:
-        return _exists("document", "plainto_tsquery('english', %s)", word, scope)
+        return _has("kb_search_indexed", word, scope)
 
     def closest(self, word: str, maxdist: int, scope: Scope) -> str | None:
         if not word:
