@@ -42,11 +42,11 @@ def indexed_ids() -> set[int]:
     return set(SearchDocument.objects.values_list("entry_id", flat=True))
 
 
-def facets_of() -> dict[int, list[str]]:
-    """Entry id -> the facet values of its document, sorted."""
+def facets_of() -> dict[int, tuple[list[str], bool]]:
+    """Entry id -> the facet values of its document, sorted, and whether it is public."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT entry_id, facets FROM kb_search_document")
-        return {pk: sorted(facets) for pk, facets in cursor.fetchall()}
+        cursor.execute("SELECT entry_id, facets, public FROM kb_search_document")
+        return {pk: (sorted(facets), public) for pk, facets, public in cursor.fetchall()}
 
 
 def index_all() -> None:
@@ -362,10 +362,8 @@ def test_documents_carry_the_facet_values_of_their_entries(db):
     index_all()
 
     year = entry.published_at.year
-    assert sorted(facets_of()[entry.pk]) == sorted(
-        ["kind:guide", "agency:gsa", "agency:va", "tag:ai", f"year:{year}"]
-        + ["visibility:government"]
-    )
+    values = sorted(["kind:guide", "agency:gsa", "agency:va", "tag:ai", f"year:{year}"])
+    assert facets_of()[entry.pk] == (values, False)
 
 
 def test_the_migration_fills_the_facets_as_the_backend_writes_them(db):
@@ -381,7 +379,7 @@ def test_the_migration_fills_the_facets_as_the_backend_writes_them(db):
     index_all()
     written = facets_of()
     with connection.cursor() as cursor:
-        cursor.execute("UPDATE kb_search_document SET facets = '{}'")
+        cursor.execute("UPDATE kb_search_document SET facets = '{}', public = NOT public")
 
     with connection.schema_editor() as editor:
         migration.fill_facets(apps, editor)

@@ -1,11 +1,11 @@
-# Two columns that let the PostgreSQL search backend answer a common word among 100,000
+# Columns that let the PostgreSQL search backend answer a common word among 100,000
 # entries without reading every matching document (knowledgebase/search/postgres_backend.py):
 #
 # - head: the title, summary and topics part of the document (weights A-C), generated from
 #   it. Small enough to stay in the row, so ranking every match by it reads no compressed
 #   document; only the best are then ranked by their whole document.
 # - facets: what the filters select and the facet counts count ("kind:guide",
-#   "agency:gsa", "tag:accessibility", "visibility:public"...), filled here from the
+#   "agency:gsa", "tag:accessibility"...), filled here from the
 #   entries and written with each document from now on. No index: a search finds the
 #   documents by their words and keeps those in scope (an index would tempt the planner to
 #   read every document of an agency to test its words instead).
@@ -21,7 +21,8 @@ def add_columns(apps, schema_editor):
     for statement in [
         """ALTER TABLE kb_search_document
            ADD COLUMN head tsvector GENERATED ALWAYS AS (ts_filter(document, '{a,b,c}')) STORED,
-           ADD COLUMN facets text[] NOT NULL DEFAULT '{}'""",
+           ADD COLUMN facets text[] NOT NULL DEFAULT '{}',
+           ADD COLUMN public boolean NOT NULL DEFAULT false""",
         # Rows small enough that a search reads few pages: the vocabulary of the short
         # text (only ever found through its own index) goes out of the row with the
         # document, the head and the facets stay in it.
@@ -48,17 +49,18 @@ def create_functions(schema_editor):
         ("kb_search_indexed", "document", "english"),
     ]:
         schema_editor.execute(
-            f"""CREATE OR REPLACE FUNCTION {name}(word text, scope text[]) RETURNS boolean
-                LANGUAGE sql STABLE SET enable_seqscan = off AS $$
+            f"""CREATE OR REPLACE FUNCTION {name}(word text, public_only boolean, filters text[])
+                RETURNS boolean LANGUAGE sql STABLE SET enable_seqscan = off AS $$
                     SELECT EXISTS (SELECT FROM kb_search_document
                                    WHERE {column} @@ plainto_tsquery('{config}', word)
-                                     AND facets @> scope)
+                                     AND (public OR NOT public_only) AND facets @> filters)
                 $$"""
         )
 
 
 def fill_facets(apps, schema_editor):
-    """Every document's facet values, as knowledgebase.search.base.facet_values gives them."""
+    """Every document's facet values, as knowledgebase.search.base.facet_values gives them
+    (but the visibility: `public`)."""
     Entry = apps.get_model("knowledgebase", "Entry")
     Agency = apps.get_model("knowledgebase", "Agency")
     Channel = apps.get_model("knowledgebase", "Channel")
@@ -84,7 +86,7 @@ def fill_facets(apps, schema_editor):
                 WHERE ec.entry_id = e.id
               UNION ALL SELECT 'year:' || extract(year FROM e.published_at AT TIME ZONE 'UTC')::int
                 WHERE e.published_at IS NOT NULL
-              UNION ALL SELECT 'visibility:' || e.visibility)
+           ), public = e.visibility = 'public'
            FROM {table(Entry)} AS e WHERE e.id = d.entry_id""",
         [entry_type.pk if entry_type else 0],
     )

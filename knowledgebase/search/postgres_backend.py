@@ -78,7 +78,7 @@ _WORD_CHARS = re.compile(r"[^\W_]+")  # letters and digits: nothing tsquery read
 
 # Per entry: its document (field weights A-D), its unstemmed short text, its stamp.
 _UPSERT = """
-    INSERT INTO kb_search_document AS d (entry_id, document, spelling, facets, stamp)
+    INSERT INTO kb_search_document AS d (entry_id, document, spelling, facets, public, stamp)
     SELECT t.id,
            setweight(to_tsvector('english', t.title), 'A')
            || setweight(to_tsvector('english', t.summary), 'B')
@@ -86,13 +86,14 @@ _UPSERT = """
            || setweight(to_tsvector('english', t.rest), 'D'),
            to_tsvector('simple', t.spelling),
            string_to_array(t.facets, E'\\n'),
+           t.public,
            t.stamp
     FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[],
-                %s::text[], %s::timestamptz[])
-         AS t(id, title, summary, topics, rest, spelling, facets, stamp)
+                %s::text[], %s::boolean[], %s::timestamptz[])
+         AS t(id, title, summary, topics, rest, spelling, facets, public, stamp)
     ON CONFLICT (entry_id) DO UPDATE
     SET document = excluded.document, spelling = excluded.spelling, facets = excluded.facets,
-        stamp = excluded.stamp
+        public = excluded.public, stamp = excluded.stamp
 """
 # The same, adding the new words to the vocabulary. In sorted order: two saves that add
 # the same new words then wait for each other in one order, never in a deadlock.
@@ -127,7 +128,7 @@ _STATISTICS = """
          AND s.tablename = 'kb_search_document' AND s.attname = 'document'
     WHERE c.oid = 'kb_search_document'::regclass
 """
-# The entries in scope (their facet values include all of `scope`'s) that the words match
+# The entries in scope (the condition {scope} on d) that the words match
 # (w), with those of `also` in scope (m): their count, their facet counts, which of `also`
 # are in scope and which of them the words match, and {ranked}: the best of the word
 # matches by the rank of their head (title, summary, topics), or the newest of them all.
@@ -137,7 +138,7 @@ _MATCH = """
     WITH w AS MATERIALIZED (
         SELECT d.entry_id, d.facets, {head_rank} AS head_rank
         FROM kb_search_document AS d
-        WHERE d.facets @> %(scope)s::text[] AND {words}
+        WHERE {scope} AND {words}
     ){also}
     SELECT (SELECT count(*) FROM {m}),
            (SELECT coalesce(json_object_agg(c.value, c.n), '{{}}')
@@ -152,7 +153,7 @@ _ALSO = """,
         SELECT entry_id, facets FROM w
         UNION ALL
         SELECT d.entry_id, d.facets FROM kb_search_document AS d
-        WHERE d.entry_id = ANY(%(also)s::bigint[]) AND d.facets @> %(scope)s::text[]
+        WHERE d.entry_id = ANY(%(also)s::bigint[]) AND {scope}
           AND NOT EXISTS (SELECT FROM w WHERE w.entry_id = d.entry_id)
     )"""
 _ALSO_COLUMNS = """ARRAY(SELECT entry_id FROM m WHERE entry_id = ANY(%(also)s::bigint[])),
@@ -165,8 +166,8 @@ _NEWEST = """ARRAY(SELECT ARRAY[e.id, 0] FROM {entries} AS e JOIN {m} AS m ON m.
 # best, _ranked).
 _HEAD_AT_LEAST = """
     SELECT d.entry_id FROM kb_search_document AS d
-    WHERE d.facets @> %s::text[] AND d.document @@ %s::tsquery
-      AND ts_rank(%s::float4[], d.head, %s::tsquery) >= %s
+    WHERE {scope} AND d.document @@ %(match)s::tsquery
+      AND ts_rank(%(weights)s::float4[], d.head, %(positive)s::tsquery) >= %(floor)s
 """
 # These entries scored by their whole document: ts_rank × (the share of the query's weight
 # (idf) the entry matches, the weights normalised to sum to 1) ** power; best first, then
@@ -263,8 +264,10 @@ def _texts(entry) -> tuple:
     rest = " ".join([plain_text(entry.body), agencies, outcomes])
     spelling = " ".join([entry.title, entry.summary, *(t.name for t in tags), agencies])
     texts = [entry.title, entry.summary, " ".join(topics), rest, spelling]
-    facets = [f"{name}:{value}" for name, values in facet_values(entry).items() for value in values]
-    return (entry.pk, *(_plain(t) for t in texts), "\n".join(facets), entry.updated_at)
+    values = facet_values(entry)
+    public = values.pop("visibility") == [entry.Visibility.PUBLIC]
+    facets = [f"{name}:{value}" for name, found in values.items() for value in found]
+    return (entry.pk, *(_plain(t) for t in texts), "\n".join(facets), public, entry.updated_at)
 
 
 def _write(ids: list[int], *, words: bool = True) -> int:
@@ -322,19 +325,31 @@ def _entries_table() -> str:
     return Entry._meta.db_table
 
 
-def _scope_values(scope: Scope) -> list[str]:
-    """The facet values (`facets`) every document in scope has: public visibility unless
-    the reader is staff (documents are of published entries only), and each filter's."""
-    values = [] if scope.staff else ["visibility:public"]
-    filters = scope.filters.items()
-    return values + [f"{name}:{value}" for name, value in filters if name in FACETS and value]
+def _in_scope(scope: Scope) -> tuple[str, dict]:
+    """The SQL condition on a document `d` of being in scope, with its (named) parameters:
+    public, unless the reader is staff (documents are of published entries only), and with
+    each filter's value among its facet values."""
+    conditions, params = [], {}
+    if not scope.staff:
+        conditions.append("d.public")
+    filters = [
+        f"{name}:{value}" for name, value in scope.filters.items() if name in FACETS and value
+    ]
+    if filters:
+        conditions.append("d.facets @> %(filters)s::text[]")
+        params["filters"] = filters
+    return " AND ".join(conditions) or "TRUE", params
 
 
 def _has(function: str, word: str, scope: Scope) -> bool:
     """Some document in scope has the word (kb_search_spelled: in its short text, unstemmed;
     kb_search_indexed: anywhere, stemmed; functions of migration 0015)."""
+    _, params = _in_scope(scope)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {function}(%s, %s::text[])", [word, _scope_values(scope)])  # noqa: S608 (names of this module)
+        cursor.execute(
+            f"SELECT {function}(%s, %s, %s::text[])",  # noqa: S608 (names of this module)
+            [word, not scope.staff, params.get("filters", [])],
+        )
         return cursor.fetchone()[0]
 
 
@@ -542,7 +557,8 @@ class PostgresBackend:
         if query is not None and by_words and query.text.strip():
             words = parsed(query.text)
         also = sorted(set(also))
-        params = {"scope": _scope_values(scope), "also": also, "limit": depth}
+        in_scope, params = _in_scope(scope)
+        params.update(also=also, limit=depth)
         if query is None:
             condition = "TRUE"
         elif words is not None and words.match:
@@ -564,9 +580,10 @@ class PostgresBackend:
         entries = connection.ops.quote_name(_entries_table())
         ranked = ranked.format(entries=entries, m="m" if also else "w")
         sql = _MATCH.format(
+            scope=in_scope,
             head_rank=head_rank,
             words=condition,
-            also=_ALSO if also else "",
+            also=_ALSO.format(scope=in_scope) if also else "",
             m="m" if also else "w",
             also_columns=_ALSO_COLUMNS if also else "'{}'::bigint[], '{}'::bigint[]",
             ranked=ranked,
@@ -587,13 +604,13 @@ class PostgresBackend:
         )
         if by_rank:
             heads = [(int(pk), head) for pk, head in top]
-            result.ranked = self._ranked(heads, words, params["scope"], depth)
+            result.ranked = self._ranked(heads, words, scope, depth)
         else:
             result.ranked = [(int(pk), 0.0) for pk, _ in top]
         return result
 
     def _ranked(
-        self, heads: list[tuple[int, float]], words: Parsed, scope: list[str], depth: int
+        self, heads: list[tuple[int, float]], words: Parsed, scope: Scope, depth: int
     ) -> list[tuple[int, float]]:
         """The best `depth` of the word matches, of which `heads` are the best by the rank of
         their head, with it (all of them when _bounded is False for the query).
@@ -624,9 +641,15 @@ class PostgresBackend:
                 if heads[-1][1] < floor:
                     more = [pk for pk, head in heads[HEAD_POOL:] if head >= floor]
                 else:
-                    params = [scope, words.match, RANK_WEIGHTS, words.positive, floor]
+                    in_scope, params = _in_scope(scope)
+                    params.update(
+                        match=words.match,
+                        weights=RANK_WEIGHTS,
+                        positive=words.positive,
+                        floor=floor,
+                    )
                     with _by_index() as cursor:
-                        cursor.execute(_HEAD_AT_LEAST, params)
+                        cursor.execute(_HEAD_AT_LEAST.format(scope=in_scope), params)
                         more = [pk for (pk,) in cursor.fetchall()]
                 ids = set(more).union(pk for pk, _ in scored)
                 scored = self._scored(sorted(ids), words, idf)
