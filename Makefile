@@ -34,7 +34,8 @@ test: install
 relevance: install
 	$(PY) bench/relevance.py
 
-# Speed at 10k and 100k entries: rebuild, save+index, results page, FTS5 baseline (~30 min).
+# Speed at 10k and 100k entries of the Whoosh and PostgreSQL backends: rebuild, save+index,
+# results pages, FTS5 baseline (about 75 min on 2 cores; PostgreSQL on 127.0.0.1:5432).
 bench: install
 	$(PY) bench/search_bench.py --sizes 10000,100000
 
