@@ -130,6 +130,19 @@ def test_past_the_exactly_ranked_entries_come_the_others_by_head(db, monkeypatch
     assert scores == sorted(scores, reverse=True)
 
 
+def test_with_entries_found_by_meaning_the_page_is_ranked_exactly(db, monkeypatch):
+    many_ranks()
+    everything = backend.match(q("cloud migration lessons"), public, depth=20).ranked
+    monkeypatch.setattr(postgres_backend, "HEAD_POOL", 1)
+    monkeypatch.setattr(postgres_backend, "HEADS", 2)
+    near = list(Entry.objects.filter(slug__startswith="filler").values_list("pk", flat=True))
+
+    # Deeper than the page for the fusion: one more per entry found by meaning.
+    found = backend.match(q("cloud migration lessons"), public, depth=3 + len(near), also=near)
+
+    assert found.ranked[:3] == everything[:3]
+
+
 def test_a_whole_document_ranks_at_most_what_its_head_allows(db):
     """_reach is what makes ranking the best by head first exact: ts_rank of a document is
     never above it, for any query of words joined by OR."""

@@ -605,24 +605,32 @@ class PostgresBackend:
         )
         if by_rank:
             heads = [(int(pk), head) for pk, head in top]
-            result.ranked = self._ranked(heads, words, scope, depth)
+            # Deeper than the page for search by meaning's fusion (the page's end and one
+            # more per entry found by meaning): the page's part exactly, the rest by head.
+            exact = min(max(depth - len(also), 1), RERANK_POOL)
+            result.ranked = self._ranked(heads, words, scope, depth, exact)
         else:
             result.ranked = [(int(pk), 0.0) for pk, _ in top]
         return result
 
     def _ranked(
-        self, heads: list[tuple[int, float]], words: Parsed, scope: Scope, depth: int
+        self,
+        heads: list[tuple[int, float]],
+        words: Parsed,
+        scope: Scope,
+        depth: int,
+        exact: int,
     ) -> list[tuple[int, float]]:
-        """The best `depth` of the word matches, of which `heads` are the best by the rank of
-        their head, with it (all of them when _bounded is False for the query).
+        """The best `depth` of the word matches, the first `exact` of them exactly, of which
+        `heads` are the best by the rank of their head, with it (all of them when _bounded is
+        False for the query).
 
         The score is ts_rank of the whole document × share ** COORD_POWER (share: of the
         query's idf that the entry matches). The best HEAD_POOL by head are scored; an entry
         below them scores at most the next head rank plus what its body can add
-        (_reach): when the RERANK_POOL-th score is above that, no such entry can be among
-        the best RERANK_POOL, else every entry whose head could reach it is scored too. So
-        the best RERANK_POOL are exact; deeper ones follow in the order of their heads."""
-        exact = min(depth, RERANK_POOL)
+        (_reach): when the `exact`-th score is above that, no such entry can be among the
+        best `exact`, else every entry whose head could reach it is scored too. So the best
+        `exact` are exact; deeper ones follow in the order of their heads."""
         idf = self._idf(words)
         if not _bounded(words.positive) or len(heads) <= HEAD_POOL:
             scored = self._scored([pk for pk, _ in heads], words, idf)
