@@ -641,3 +641,17 @@ def test_emptying_the_tables_empties_the_documents(transactional_db):
     call_command("flush", interactive=False, verbosity=0)
 
     assert indexed_ids() == set()
+
+
+def test_searches_put_the_planner_settings_back(db):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('enable_seqscan'), current_setting('jit')")
+        before = cursor.fetchone()
+    make_entry(summary="A chatbot.")
+    index_all()
+
+    backend.match(q("chatbot"), public, depth=20)
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('enable_seqscan'), current_setting('jit')")
+        assert cursor.fetchone() == before

@@ -301,23 +301,33 @@ def _documents(column: str, tsquery_sql: str, params: list) -> RawSQL:
     return _sql(sql, params)
 
 
+# For the searches of _by_index: index scans, no JIT compilation (the planner's cost of a
+# plan that still reads a table whole counts the forbidden read as 10^10, far above
+# jit_above_cost: compiling then takes longer than the query).
+_INDEX_ONLY = "SELECT set_config('enable_seqscan', 'off', false), set_config('jit', 'off', false)"
+_PUT_BACK = """
+    SELECT set_config(name, reset_val, false) FROM pg_settings
+    WHERE name IN ('enable_seqscan', 'jit')
+"""
+
+
 @contextmanager
 def _by_index():
     """A cursor whose queries find documents by their GIN index, not by reading every
     document. The planner does not count the cost of reading a compressed document (about
     5 µs each) and reads them all for a word that most documents have: 40 ms at 10,000
-    entries where the index takes 4. For these queries only: the setting is put back after.
-    (On an error inside a transaction, its rollback puts it back.)"""
+    entries where the index takes 4. For these queries only: the settings are put back
+    after. (On an error inside a transaction, its rollback puts them back.)"""
     with connection.cursor() as cursor:
-        cursor.execute("SET enable_seqscan = off")
+        cursor.execute(_INDEX_ONLY)
         try:
             yield cursor
         except Exception:
             if not connection.in_atomic_block:
                 with suppress(DatabaseError):
-                    cursor.execute("RESET enable_seqscan")
+                    cursor.execute(_PUT_BACK)
             raise
-        cursor.execute("RESET enable_seqscan")
+        cursor.execute(_PUT_BACK)
 
 
 def _entries_table() -> str:
