@@ -615,10 +615,11 @@ class PostgresBackend:
         )
         if by_rank:
             heads = [(int(pk), head) for pk, head in top]
+            every = params["limit"] is None or len(heads) < params["limit"]
             # Deeper than the page for search by meaning's fusion (the page's end and one
             # more per entry found by meaning): the page's part exactly, the rest by head.
             exact = min(max(depth - len(also), 1), RERANK_POOL)
-            result.ranked = self._ranked(heads, words, scope, depth, exact)
+            result.ranked = self._ranked(heads, every, words, scope, depth, exact)
         else:
             result.ranked = [(int(pk), 0.0) for pk, _ in top]
         return result
@@ -626,14 +627,15 @@ class PostgresBackend:
     def _ranked(
         self,
         heads: list[tuple[int, float]],
+        every: bool,
         words: Parsed,
         scope: Scope,
         depth: int,
         exact: int,
     ) -> list[tuple[int, float]]:
         """The best `depth` of the word matches, the first `exact` of them exactly, of which
-        `heads` are the best by the rank of their head, with it (all of them when _bounded is
-        False for the query).
+        `heads` are the best by the rank of their head, with it (`every`: all of them, as
+        always when _bounded is False for the query).
 
         The score is ts_rank of the whole document × share ** COORD_POWER (share: of the
         query's idf that the entry matches). The best HEAD_POOL by head are scored; an entry
@@ -657,7 +659,7 @@ class PostgresBackend:
                     floor = 0.0
                 else:
                     floor = kth - (_reach(1.0, size) - 1.0) - EPSILON
-                if heads[-1][1] < floor:
+                if every or heads[-1][1] < floor:
                     more = [pk for pk, head in heads[HEAD_POOL:] if head >= floor]
                 else:
                     in_scope, params = _in_scope(scope)
