@@ -336,6 +336,12 @@ def _entries_table() -> str:
     return Entry._meta.db_table
 
 
+def _filter_values(scope: Scope) -> list[str]:
+    """The facet values (`facets`) the scope's filters ask a document to have."""
+    chosen = scope.filters.items()
+    return [f"{name}:{value}" for name, value in chosen if name in FACETS and value]
+
+
 def _in_scope(scope: Scope) -> tuple[str, dict]:
     """The SQL condition on a document `d` of being in scope, with its (named) parameters:
     public, unless the reader is staff (documents are of published entries only), and with
@@ -343,9 +349,7 @@ def _in_scope(scope: Scope) -> tuple[str, dict]:
     conditions, params = [], {}
     if not scope.staff:
         conditions.append("d.public")
-    filters = [
-        f"{name}:{value}" for name, value in scope.filters.items() if name in FACETS and value
-    ]
+    filters = _filter_values(scope)
     if filters:
         conditions.append("d.facets @> %(filters)s::text[]")
         params["filters"] = filters
@@ -355,11 +359,10 @@ def _in_scope(scope: Scope) -> tuple[str, dict]:
 def _has(function: str, word: str, scope: Scope) -> bool:
     """Some document in scope has the word (kb_search_spelled: in its short text, unstemmed;
     kb_search_indexed: anywhere, stemmed; functions of migration 0015)."""
-    _, params = _in_scope(scope)
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {function}(%s, %s, %s::text[])",  # noqa: S608 (names of this module)
-            [word, not scope.staff, params.get("filters", [])],
+            [word, not scope.staff, _filter_values(scope)],
         )
         return cursor.fetchone()[0]
 
@@ -588,14 +591,15 @@ class PostgresBackend:
             head_rank = "0"
             newest = depth > 0 and (query is None or sort == "newest")
             ranked = _NEWEST if newest else "ARRAY[]::float8[]"
+        matched = "m" if also else "w"  # the word matches, and those found by meaning
         entries = connection.ops.quote_name(_entries_table())
-        ranked = ranked.format(entries=entries, m="m" if also else "w")
+        ranked = ranked.format(entries=entries, m=matched)
         sql = _MATCH.format(
             scope=in_scope,
             head_rank=head_rank,
             words=condition,
             also=_ALSO.format(scope=in_scope) if also else "",
-            m="m" if also else "w",
+            m=matched,
             also_columns=_ALSO_COLUMNS if also else "'{}'::bigint[], '{}'::bigint[]",
             ranked=ranked,
         )
