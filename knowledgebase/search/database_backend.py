@@ -7,7 +7,7 @@ import re
 from django.db.models import Case, Count, F, IntegerField, Q, Value, When
 from django.db.models.functions import ExtractYear
 
-from knowledgebase.search.base import IndexReport, Matches, Query, Scope
+from knowledgebase.search.base import IndexReport, Matches, Query, Scope, arranged_facets
 
 MAX_TERMS = 12
 # A topic's old names (TopicAlias, after a merge or a rename) match as its name does.
@@ -20,7 +20,8 @@ def terms_of(query: str) -> list[str]:
 
 
 def facet_counts(qs) -> dict[str, dict[str, int]]:
-    """Counts per facet value for the entries in qs (the keys are what the filters accept)."""
+    """Counts per facet value for the entries in qs (the keys are what the filters accept),
+    arranged as every backend's are."""
     ids = qs.order_by().values("pk")
     base = qs.model.objects.filter(pk__in=ids).order_by()
 
@@ -32,7 +33,6 @@ def facet_counts(qs) -> dict[str, dict[str, int]]:
             base.filter(**{f"{field_name}__isnull": False})
             .values_list(field_name)
             .annotate(n=Count("pk", distinct=True))
-            .order_by("-n", field_name)
         )
         return {str(value): n for value, n in rows if value not in ("", None)}
 
@@ -52,16 +52,17 @@ def facet_counts(qs) -> dict[str, dict[str, int]]:
         .annotate(y=ExtractYear("published_at"))
         .values_list("y")
         .annotate(n=Count("pk"))
-        .order_by("-y")
     )
-    return {
-        "kind": count("kind"),
-        "agency": dict(sorted(agencies.items(), key=lambda kv: -kv[1])),
-        "tag": dict(list(count("tags__slug").items())[:30]),
-        "audience": count("audience"),
-        "channel": count("channels__slug"),
-        "year": {str(y): n for y, n in years},
-    }
+    return arranged_facets(
+        {
+            "kind": count("kind"),
+            "agency": agencies,
+            "tag": count("tags__slug"),
+            "audience": count("audience"),
+            "channel": count("channels__slug"),
+            "year": {str(y): n for y, n in years},
+        }
+    )
 
 
 class DatabaseBackend:
