@@ -171,18 +171,18 @@ _HEAD_AT_LEAST = """
       AND ts_rank(%(weights)s::float4[], d.head, %(positive)s::tsquery) >= %(floor)s
 """
 # These entries scored by their whole document: ts_rank × (the share of the query's weight
-# (idf) the entry matches, the weights normalised to sum to 1) ** power; best first, then
-# featured, newest, id.
+# (idf) the entry matches, the weights normalised to sum to 1) ** power, with what orders
+# equal scores (_best_first).
 _RANK = """
     SELECT d.entry_id,
            r.rank * power((SELECT coalesce(sum(u.weight), 0)
                            FROM unnest(%s::float8[], %s::tsquery[]) AS u(weight, q)
-                           WHERE d.document @@ u.q), %s) AS score
+                           WHERE d.document @@ u.q), %s) AS score,
+           e.featured, e.published_at
     FROM kb_search_document AS d
     JOIN {entries} AS e ON e.id = d.entry_id
     CROSS JOIN LATERAL (SELECT ts_rank(%s::float4[], d.document, %s::tsquery) AS rank) AS r
     WHERE d.entry_id = ANY(%s::bigint[])
-    ORDER BY score DESC, e.featured DESC, e.published_at DESC NULLS LAST, d.entry_id
 """
 
 
@@ -391,6 +391,18 @@ def _reach(head: float, size: int) -> float:
     if head <= 0:
         return d
     return max(d, head + (d * (1 - 6 / math.pi**2) + d * (size - 1)) / max(size, 1))
+
+
+def _best_first(rows: list[tuple]) -> list[tuple]:
+    """Scored entries (id, score, featured, published_at) best first: by score, then
+    featured, newest (never published last), id."""
+
+    def order(row):
+        pk, score, featured, published = row
+        newest = -published.timestamp() if published else 0.0
+        return (-score, not featured, published is None, newest, pk)
+
+    return sorted(rows, key=order)
 
 
 def _analyse(texts: list[tuple[str, bool]]) -> dict[tuple[str, bool], str]:
@@ -676,11 +688,11 @@ class PostgresBackend:
                     with _by_index() as cursor:
                         cursor.execute(_HEAD_AT_LEAST.format(scope=in_scope), params)
                         more = [pk for (pk,) in cursor.fetchall()]
-                ids = set(more).union(pk for pk, _ in scored)
-                scored = self._scored(sorted(ids), words, idf)
-        ranked = scored[:depth]
+                seen = {row[0] for row in scored}
+                scored = _best_first(scored + self._scored(sorted(set(more) - seen), words, idf))
+        ranked = [(pk, float(score)) for pk, score, *_ in scored[:depth]]
         if len(ranked) < depth:
-            seen = {pk for pk, _ in scored}
+            seen = {row[0] for row in scored}
             lowest = ranked[-1][1] if ranked else 0.0
             ranked += [(pk, min(float(head), lowest)) for pk, head in heads if pk not in seen][
                 : depth - len(ranked)
@@ -710,10 +722,9 @@ class PostgresBackend:
                 known.update(zip(counted, cursor.fetchone()[0], strict=True))
         return {q: math.log(1 + total / (known[q] + 1)) for q in words.words if known[q]}
 
-    def _scored(
-        self, ids: list[int], words: Parsed, idf: dict[str, float]
-    ) -> list[tuple[int, float]]:
-        """These entries with their score by the whole document, best first (_RANK)."""
+    def _scored(self, ids: list[int], words: Parsed, idf: dict[str, float]) -> list[tuple]:
+        """These entries with their score by the whole document, best first (_RANK,
+        _best_first)."""
         if not ids:
             return []
         weight = sum(idf.values())
@@ -723,7 +734,7 @@ class PostgresBackend:
         params += [RANK_WEIGHTS, words.positive, ids]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            return [(pk, float(score)) for pk, score in cursor.fetchall()]
+            return _best_first(cursor.fetchall())
 
     def spelled(self, word: str, scope: Scope) -> bool:
         return _has("kb_search_spelled", word, scope)
