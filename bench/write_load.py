@@ -148,7 +148,6 @@ def seed(out: Path) -> None:
 
     django.setup()
     from django.contrib.auth import get_user_model
-    from django.contrib.sessions.backends.db import SessionStore
 
     from knowledgebase.models import Agency, Entry, Profile
 
@@ -165,16 +164,23 @@ def seed(out: Path) -> None:
         mine = entries[1 + OWN_ENTRIES * (i - 1) : 1 + OWN_ENTRIES * i]
         for entry in [shared, *mine]:
             entry.authors.add(user)
-        session = SessionStore()
-        session["_auth_user_id"] = str(user.pk)
-        session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
-        session["_auth_user_hash"] = user.get_session_auth_hash()
-        session.create()
-        sessions[user.username] = session.session_key
+        sessions[user.username] = signed_in(user)
         own[user.username] = [entry.slug for entry in mine]
     public = [entry.slug for entry in entries if entry.visibility == "public"]
     data = {"sessions": sessions, "shared": shared.slug, "own": own, "public": public}
     out.write_text(json.dumps(data))
+
+
+def signed_in(user) -> str:
+    """The key of a new session of this user (as signing in makes one)."""
+    from django.contrib.sessions.backends.db import SessionStore
+
+    session = SessionStore()
+    session["_auth_user_id"] = str(user.pk)
+    session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+    session["_auth_user_hash"] = user.get_session_auth_hash()
+    session.create()
+    return session.session_key
 
 
 def free_port() -> int:
@@ -184,28 +190,38 @@ def free_port() -> int:
 
 
 def start_gunicorn(env: dict[str, str], workers: int, tmp: Path) -> tuple[subprocess.Popen, int]:
-    port = free_port()
     conf = tmp / "gunicorn_conf.py"
     conf.write_text(GUNICORN_CONF)
-    stderr = (tmp / "gunicorn.stderr").open("w")
+    return serve(env, tmp, ["-c", str(conf), "-w", str(workers)], "/")
+
+
+def serve(
+    env: dict[str, str], tmp: Path, options: list[str], ready: str, wait: float = 60
+) -> tuple[subprocess.Popen, int]:
+    """gunicorn with these options on a free port, once it answers GET `ready` with 200;
+    its stderr in tmp/gunicorn.stderr. (server, port)"""
+    port = free_port()
+    stderr = (tmp / "gunicorn.stderr").open("a")
     server = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "gunicorn"), "config.wsgi", "-c", str(conf)]
-        + ["-w", str(workers), "-b", f"127.0.0.1:{port}"],
+        [str(ROOT / ".venv" / "bin" / "gunicorn"), "config.wsgi", "-b", f"127.0.0.1:{port}"]
+        + options,
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=stderr,
     )
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
         if server.poll() is not None:
             sys.exit(f"gunicorn exited with {server.returncode}:\n{tail(tmp / 'gunicorn.stderr')}")
-        status, _, _, _ = Client(port).request("GET", "/")
+        status, _, _, _ = Client(port).request("GET", ready)
         if status == 200:
             return server, port
         time.sleep(0.2)
     stop(server)
-    sys.exit(f"gunicorn did not answer GET / with 200 in 60 s:\n{tail(tmp / 'gunicorn.stderr')}")
+    sys.exit(
+        f"gunicorn did not answer GET {ready} in {wait:.0f} s:\n{tail(tmp / 'gunicorn.stderr')}"
+    )
 
 
 def stop(server: subprocess.Popen) -> None:

@@ -68,6 +68,11 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "knowledgebase.middleware.content_security_policy",
 ]
+# A Server-Timing header on every response: the request's time in the application, its own
+# CPU time and the CPU time of its process meanwhile (for `make loadtest`; off in production).
+KB_SERVER_TIMING = env_bool("KB_SERVER_TIMING", False)
+if KB_SERVER_TIMING:
+    MIDDLEWARE.insert(0, "knowledgebase.middleware.server_timing")
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -226,3 +231,6 @@ KB_SEMANTIC = env_bool("KB_SEMANTIC", True)
 KB_EMBEDDING_MODEL_DIR = os.environ.get("KB_EMBEDDING_MODEL_DIR", "")
 KB_EMBEDDING_MODEL_SHA256 = os.environ.get("KB_EMBEDDING_MODEL_SHA256", "")
 KB_EMBEDDING_TOKENIZER_SHA256 = os.environ.get("KB_EMBEDDING_TOKENIZER_SHA256", "")
+# Threads the model computes a vector with: 0 for the machine's cores (commands), 1 in each
+# web worker (gunicorn.conf.py), where the workers already share the cores.
+KB_MODEL_THREADS = int(os.environ.get("KB_MODEL_THREADS", "0"))

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import logging
+import os
 import threading
 import time
 from collections import OrderedDict
@@ -53,7 +54,6 @@ MAX_TOKENS = 256
 # editing the end of a long body does not recompute a vector that would not change.
 BODY_CHARS = 1500
 BATCH = 4  # texts per model call: larger batches are no faster on two cores
-THREADS = 2
 QUERY_CACHE = 512
 REFRESH_SECONDS = 2.0
 OVERLAP = timedelta(seconds=30)
@@ -152,7 +152,7 @@ def _load() -> Model:
             )
     try:
         options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = THREADS
+        options.intra_op_num_threads = settings.KB_MODEL_THREADS or os.cpu_count() or 1
         # No busy-waiting between runs: onnxruntime's threads otherwise spin on the cores
         # after each query and made the rest of a results page three times slower.
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
@@ -180,6 +180,7 @@ def _settings_key() -> tuple:
         settings.KB_EMBEDDING_MODEL_DIR,
         settings.KB_EMBEDDING_MODEL_SHA256,
         settings.KB_EMBEDDING_TOKENIZER_SHA256,
+        settings.KB_MODEL_THREADS,
     )
 
 
