@@ -74,6 +74,16 @@ KB_SERVER_TIMING = env_bool("KB_SERVER_TIMING", False)
 if KB_SERVER_TIMING:
     MIDDLEWARE.insert(0, "knowledgebase.middleware.server_timing")
 
+# The cache every worker and every server shares: a table of the database (made by
+# migration 0016). It keeps rendered parts of pages (knowledgebase/caching.py).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "kb_cache",
+        "OPTIONS": {"MAX_ENTRIES": 2000},
+    }
+}
+
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 

@@ -10,7 +10,9 @@ class KnowledgebaseConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers entries and their outcome rows with django-reversion.
-        from knowledgebase import revisions  # noqa: F401
+        from knowledgebase import caching, revisions  # noqa: F401
+
+        caching.connect()
 
 
 @checks.register()

@@ -71,6 +71,9 @@ def _test_settings(settings, tmp_path):
     # Index after commit in the request, so a test sees the result at once; the index
     # thread of production is tested on its own (test_search.py).
     settings.KB_INDEX_IN_BACKGROUND = False
+    # No cache (pages made afresh every time, as a test that changes content between two
+    # requests in one transaction expects); test_caching.py tests the cache itself.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -12,7 +12,7 @@ from django.core.management.base import CommandError
 from django.db import DatabaseError
 from taggit.models import Tag, TaggedItem
 
-from knowledgebase import links, moderation, search
+from knowledgebase import caching, links, moderation, search
 from knowledgebase.models import Agency, Entry, EntryLink, Transition
 from tests.conftest import make_entry
 
@@ -133,7 +133,9 @@ def test_import_publishes_and_indexes_once_per_batch_after_its_commit(
         out, _ = run("import_entries", path, "--publish")
 
     assert "2 created" in out
-    assert len(callbacks) == 1  # no per-entry index update
+    # One index update for the batch (none per entry), one refresh of the pages' parts.
+    assert len(callbacks) == 2
+    assert caching.refresh_parts in callbacks
     assert len(indexed) == 1
     assert sorted(e.slug for e in indexed[0]) == ["one", "two"]
     one, two = Entry.objects.order_by("slug")

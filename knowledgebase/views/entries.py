@@ -5,11 +5,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, F, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 from taggit.models import Tag
 
 from knowledgebase import (
     adoptions,
+    caching,
     entries,
     feedback,
     links,
@@ -31,6 +33,7 @@ from knowledgebase.forms import (
 from knowledgebase.models import Agency, Channel, Entry, EntryLink, OldSlug, Transition
 from knowledgebase.outlines import OUTLINES, prompts_left_warning
 from knowledgebase.views.common import (
+    LIST_FILTERS,
     entry_for,
     filters_from,
     page_of,
@@ -46,6 +49,21 @@ SORTS = {
 
 
 def entry_list(request):
+    """Published entries the reader may see, filtered, sorted and paged: the same for every
+    reader of one audience and query (cached)."""
+    asked = sorted((k, v) for k, v in request.GET.items() if k in (*LIST_FILTERS, "sort", "page"))
+    content = caching.part(
+        "entry-list",
+        request.user,
+        lambda: render_to_string(
+            "knowledgebase/_entry_list.html", _entry_list(request), request=request
+        ),
+        *(f"{k}={v}" for k, v in asked),
+    )
+    return render(request, "knowledgebase/entry_list.html", {"content": content})
+
+
+def _entry_list(request) -> dict:
     filters = filters_from(request)
     sort = request.GET.get("sort", "newest")
     visible = Entry.objects.visible_to(request.user)
@@ -69,20 +87,16 @@ def entry_list(request):
         }
         for name, value in filters.items()
     ]
-    return render(
-        request,
-        "knowledgebase/entry_list.html",
-        {
-            "page": page,
-            "filters": filters,
-            "active_filters": active,
-            "sort": sort,
-            "kinds": Entry.Kind.choices,
-            **options,
-            "agencies": Agency.objects.filter(led_entries__in=visible).distinct().order_by("name"),
-            "paging_query": query_without(request),
-        },
-    )
+    return {
+        "page": page,
+        "filters": filters,
+        "active_filters": active,
+        "sort": sort,
+        "kinds": Entry.Kind.choices,
+        **options,
+        "agencies": Agency.objects.filter(led_entries__in=visible).distinct().order_by("name"),
+        "paging_query": query_without(request),
+    }
 
 
 FILTER_TITLES = {"tag": "Topic"}

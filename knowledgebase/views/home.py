@@ -1,7 +1,9 @@
 from django.db.models import Count, Prefetch, Q
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from taggit.models import Tag
 
+from knowledgebase import caching
 from knowledgebase.models import Agency, Collection, CollectionItem, Entry
 
 
@@ -14,6 +16,16 @@ def popular_tags(entries, limit: int = 20):
 
 
 def home(request):
+    """The home page; its content is the same for every reader of one audience (cached)."""
+    content = caching.part(
+        "home",
+        request.user,
+        lambda: render_to_string("knowledgebase/_home.html", _home(request), request=request),
+    )
+    return render(request, "knowledgebase/home.html", {"content": content})
+
+
+def _home(request) -> dict:
     visible = Entry.objects.visible_to(request.user)
     featured = visible.filter(featured=True).for_cards().order_by("featured_order", "title")[:6]
     recent = visible.for_cards().recent()[:6]
@@ -41,15 +53,11 @@ def home(request):
         .filter(n__gt=0)
         .order_by("-n", "name")[:8]
     )
-    return render(
-        request,
-        "knowledgebase/home.html",
-        {
-            "featured": featured,
-            "recent": recent,
-            "collections": [c for c in collections if c.visible_items],
-            "tags": popular_tags(visible),
-            "agencies": agencies,
-            "total": visible.count(),
-        },
-    )
+    return {
+        "featured": featured,
+        "recent": recent,
+        "collections": [c for c in collections if c.visible_items],
+        "tags": popular_tags(visible),
+        "agencies": agencies,
+        "total": visible.count(),
+    }
