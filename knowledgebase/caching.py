@@ -1,11 +1,13 @@
 """Parts of pages that every reader of one audience sees alike (the home page's figures and
-cards, the entry list), kept rendered in the shared cache until the content changes.
+cards, the entry list, an entry's page as anonymous readers see it), kept rendered in the
+shared cache until the content changes.
 
 The cache is the database (CACHES in settings: every worker and every server sees the same
 one). A content version is kept beside the parts: any save or removal of what they show
-(entries, their topics, agencies and channels, collections) sets a new version when its
-transaction commits, and a part made under another version is made again. Each part also
-expires after PART_SECONDS, for changes that bypass the models' signals (bulk updates).
+(entries, their topics, agencies, channels, outcomes, links, adoptions, votes, comments and
+vectors, collections) sets a new version when its transaction commits, and a part made
+under another version is made again. Each part also expires after PART_SECONDS, for
+changes that bypass the models' signals (bulk updates, a contact's new name).
 
 A part varies only by the audience (what the reader may see: staff, the public, or
 nobody when public reading is off) and by what the caller names: it must not show anything
@@ -79,10 +81,18 @@ def connect() -> None:
     """Watch the models whose rows the parts show (AppConfig.ready)."""
     from taggit.models import Tag, TaggedItem
 
-    from knowledgebase.models import Agency, Channel, Collection, CollectionItem, Entry
+    from knowledgebase import models as kb
 
-    for model in (Entry, Agency, Channel, Collection, CollectionItem, Tag, TaggedItem):
+    watched = (
+        *(Tag, TaggedItem),
+        *(kb.Entry, kb.Agency, kb.Channel, kb.Collection, kb.CollectionItem),
+        # What an entry's page shows besides the entry (its related entries come from the
+        # vectors).
+        *(kb.OutcomeMetric, kb.EntryLink, kb.Adoption, kb.AdoptionMetric, kb.Vote),
+        *(kb.Comment, kb.Transition, kb.Embedding),
+    )
+    for model in watched:
         post_save.connect(content_changed, sender=model, dispatch_uid=f"kb-parts-{model}")
         post_delete.connect(content_changed, sender=model, dispatch_uid=f"kb-parts-d-{model}")
-    for through in (Entry.contributing_agencies.through, Entry.channels.through):
+    for through in (kb.Entry.contributing_agencies.through, kb.Entry.channels.through):
         m2m_changed.connect(content_changed, sender=through, dispatch_uid=f"kb-parts-{through}")

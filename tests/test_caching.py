@@ -137,3 +137,42 @@ def test_a_part_is_made_again_when_the_cache_lost_the_version(bob):
     assert caching.part("x", bob, lambda: "second") == "first"
     caching.refresh_parts()
     assert caching.part("x", bob, lambda: "third") == "third"
+
+
+def test_an_anonymous_readers_entry_page_is_kept_and_read_with_two_queries(
+    django_assert_num_queries,
+):
+    entry = make_entry(title="Cutting call center wait times", body="Callbacks **halved** waits.")
+    first = Client().get(entry.get_absolute_url()).content.decode()
+
+    with django_assert_num_queries(2):  # the entry's row; the content version and the part
+        again = Client().get(entry.get_absolute_url()).content.decode()
+
+    assert again == first
+    assert "<strong>halved</strong>" in again
+
+
+def test_a_new_comment_shows_on_the_kept_entry_page(bob):
+    entry = make_entry(title="Cutting call center wait times")
+    assert (
+        "Callbacks worked for us too" not in Client().get(entry.get_absolute_url()).content.decode()
+    )
+    staff = Client()
+    staff.force_login(bob)
+
+    staff.post(f"/entries/{entry.slug}/comments/", {"body": "Callbacks worked for us too."})
+
+    assert "Callbacks worked for us too." in Client().get(entry.get_absolute_url()).content.decode()
+
+
+def test_signed_in_readers_and_hidden_entries_never_get_the_kept_page(bob):
+    entry = make_entry(title="Cutting call center wait times")
+    hidden = make_entry(title="Internal numbers", visibility=Entry.Visibility.GOVERNMENT)
+    Client().get(entry.get_absolute_url())  # kept for anonymous readers
+    staff = Client()
+    staff.force_login(bob)
+
+    assert 'id="comment-form"' in staff.get(entry.get_absolute_url()).content.decode()
+    assert staff.get(hidden.get_absolute_url()).status_code == 200
+    assert Client().get(hidden.get_absolute_url()).status_code in (302, 404)
+    assert 'id="comment-form"' not in Client().get(entry.get_absolute_url()).content.decode()

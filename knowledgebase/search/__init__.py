@@ -551,14 +551,19 @@ def _nearest_entries(
     except Exception:
         logger.exception("Search by meaning failed; using words instead.")
         return None
-    entries = Entry.objects.visible_to(user).filter(pk__in=[pk for pk, _ in nearest])
-    entries = entries.for_cards().in_bulk()
+    # Which of them the user may see (ids only), then the cards of the best `limit` of those.
+    visible = set(
+        Entry.objects.visible_to(user)
+        .filter(pk__in=[pk for pk, _ in nearest])
+        .values_list("pk", flat=True)
+    )
+    best = [(pk, score) for pk, score in nearest if pk in visible][:limit]
+    entries = Entry.objects.filter(pk__in=[pk for pk, _ in best]).for_cards().in_bulk()
     out = []
-    for pk, score in nearest:
-        if pk in entries:
-            entries[pk].similarity = score
-            out.append(entries[pk])
-    return out[:limit]
+    for pk, score in best:
+        entries[pk].similarity = score
+        out.append(entries[pk])
+    return out
 
 
 def rebuild(progress: Callable[[int, int], None] | None = None, procs: int = 1) -> int:
