@@ -587,3 +587,19 @@ def test_bad_content_fields_are_reported_with_the_line(tmp_path, fields, reason)
     assert "1 bad line skipped" in out
     assert err.startswith(f"line 2: {reason}"), err
     assert list(Entry.objects.values_list("slug", flat=True)) == ["fine"]
+
+
+@pytest.mark.parametrize(
+    ("done", "total", "seconds", "shown"),
+    [
+        (0, 100, 0.0, ""),
+        (40, 100, 2.0, ", 20 entries/s, 3 s left"),
+        (200, 2400, 5.0, ", 40 entries/s, 55 s left"),
+        (100, 2400, 5.0, ", 20 entries/s, 1 min 55 s left"),
+        (100, 100, 4.0, ", 25 entries/s"),
+    ],
+)
+def test_the_progress_tells_the_rate_and_the_time_left(done, total, seconds, shown):
+    from knowledgebase.management.progress import speed
+
+    assert speed(done, total, seconds) == shown
