@@ -10,7 +10,9 @@ production config (gunicorn.conf.py, DEBUG=0) on loopback.
 2. CPU per page: one worker with one thread (the CPU time of its process during a request
    is then that request's, math and index threads included), the pages asked in turn
    --rounds times; the median CPU ms per page, its ratio to the login page's (the issue's
-   targets) and to the page's own time in the application (CPU/wall).
+   targets) and to the page's own time in the application (CPU/wall). The cache is emptied
+   first; an anonymous reader's entry page is measured both as made (a page nobody asked
+   for yet) and as kept (one asked for in the warm-up).
 3. The load: locust, headless in this process, --users users without pauses: home, entry
    pages, results pages in words and in hybrid mode from the dev queries, API search, and
    one writer saving now and then (API PATCH with If-Match). Per route: requests/s,
