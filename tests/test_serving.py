@@ -66,8 +66,9 @@ def test_the_production_config_forks_workers_that_share_the_model_and_stop_clean
     semantic = os.environ.get("KB_SEMANTIC") != "0"
     env = {
         **os.environ,
-        "DEBUG": "0",
-        "KB_SSL_REDIRECT": "0",
+        # DEBUG on: static files from the finders, as no collectstatic ran (this is about
+        # the server's processes, not its settings).
+        "DEBUG": "1",
         "SECRET_KEY": "serving-test-" + "x" * 50,
         "ALLOWED_HOSTS": "127.0.0.1",
         "KB_VAR_DIR": str(tmp_path),
