@@ -22,6 +22,7 @@ from collections.abc import Callable
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
 from knowledgebase import permissions
@@ -59,6 +60,17 @@ def part(name: str, user, make: Callable[[], str], *vary: str) -> SafeString:
         cache.add(VERSION_KEY, version, None)
     cache.set(key, (version, str(html)), PART_SECONDS)
     return SafeString(html)
+
+
+def rendered(request, template: str, context: Callable[[], dict], *vary: str) -> SafeString:
+    """The template rendered for this request with context(), as a part named after the
+    template (made only when it is not kept)."""
+    return part(
+        template,
+        request.user,
+        lambda: render_to_string(template, context(), request=request),
+        *vary,
+    )
 
 
 def refresh_parts() -> None:

@@ -106,8 +106,6 @@ class EntryQuerySet(models.QuerySet):
 
     def visible_to(self, user) -> "EntryQuerySet":
         """Published entries this user may read (anonymous: public ones, if public read is on)."""
-        if not permissions.is_staff_member(user) and not permissions.public_read_enabled():
-            return self.none()
         return self.filter(visible_q(user))
 
     def authored_by(self, user) -> "EntryQuerySet":

@@ -5,7 +5,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, F, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 from taggit.models import Tag
 
@@ -60,12 +59,10 @@ def entry_list(request):
     """Published entries the reader may see, filtered, sorted and paged: the same for every
     reader of one audience and query (cached)."""
     asked = sorted((k, v) for k, v in request.GET.items() if k in (*LIST_FILTERS, "sort", "page"))
-    content = caching.part(
-        "entry-list",
-        request.user,
-        lambda: render_to_string(
-            "knowledgebase/_entry_list.html", _entry_list(request), request=request
-        ),
+    content = caching.rendered(
+        request,
+        "knowledgebase/_entry_list.html",
+        lambda: _entry_list(request),
         *(f"{k}={v}" for k, v in asked),
     )
     return render(request, "knowledgebase/entry_list.html", {"content": content})
@@ -152,14 +149,10 @@ def entry_detail(request, slug):
             return redirect_to_login(request.get_full_path())
         raise Http404("No such entry.")
     if anonymous:
-        content = caching.part(
-            "entry",
-            request.user,
-            lambda: render_to_string(
-                "knowledgebase/_entry_detail.html",
-                entry_page_context(request, _with_all_it_shows(Entry.objects).get(pk=entry.pk)),
-                request=request,
-            ),
+        content = caching.rendered(
+            request,
+            "knowledgebase/_entry_detail.html",
+            lambda: entry_page_context(request, _with_all_it_shows(Entry.objects).get(pk=entry.pk)),
             entry.slug,
         )
         return render(

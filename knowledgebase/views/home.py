@@ -1,6 +1,5 @@
 from django.db.models import Count, Prefetch, Q
 from django.shortcuts import render
-from django.template.loader import render_to_string
 from taggit.models import Tag
 
 from knowledgebase import caching
@@ -17,11 +16,7 @@ def popular_tags(entries, limit: int = 20):
 
 def home(request):
     """The home page; its content is the same for every reader of one audience (cached)."""
-    content = caching.part(
-        "home",
-        request.user,
-        lambda: render_to_string("knowledgebase/_home.html", _home(request), request=request),
-    )
+    content = caching.rendered(request, "knowledgebase/_home.html", lambda: _home(request))
     return render(request, "knowledgebase/home.html", {"content": content})
 
 
