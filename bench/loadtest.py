@@ -4,6 +4,7 @@ production config (gunicorn.conf.py, DEBUG=0) on loopback.
     make loadtest                                   # 10k entries, 20 users for 60 s
     .venv/bin/python bench/loadtest.py --entries 2400 --users 20 --seconds 60
     .venv/bin/python bench/loadtest.py --plain      # the bare command: 2 sync workers
+    .venv/bin/python bench/loadtest.py --route words   # every user on one route
 
 1. The site: built once by bench/loadtest_site.py under var/loadtest/<entries>/ (SQLite,
    the Whoosh index, the meaning vectors) and reused while its site.json matches.
@@ -288,9 +289,28 @@ def memory(procs: list[psutil.Process]) -> dict:
     return {"processes": len(procs), "rss_mb": rss / 2**20, "pss_mb": pss / 2**20}
 
 
-def load(port: int, server: subprocess.Popen, users: int, seconds: int) -> dict:
+# --route: the Reader's task of each.
+ROUTES = {
+    "home": "home",
+    "entry": "entry",
+    "words": "words",
+    "hybrid": "hybrid",
+    "api": "api_search",
+}
+
+
+def load(
+    port: int, server: subprocess.Popen, users: int, seconds: int, route: str | None = None
+) -> dict:
+    """The load of every route, or (route) of every user on that one route and no writer."""
     Shared.cpu.clear()
-    env = Environment(user_classes=[Reader, Writer], host=f"http://127.0.0.1:{port}")
+    classes = [Reader, Writer]
+    if route:
+        only = type("Reader", (Reader,), {})
+        # Set after the class is made: locust's metaclass adds the base class's tasks.
+        only.tasks = [getattr(Reader, ROUTES[route])]
+        classes = [only]
+    env = Environment(user_classes=classes, host=f"http://127.0.0.1:{port}")
     runner = env.create_local_runner()
     procs = processes(server)
     runner.start(users, spawn_rate=users)
@@ -371,6 +391,9 @@ def main() -> int:
     parser.add_argument("--workers", type=int, help="instead of the config's")
     parser.add_argument("--threads", type=int, help="instead of the config's")
     parser.add_argument("--fresh", action="store_true", help="build the site again")
+    parser.add_argument(
+        "--route", choices=sorted(ROUTES), help="load this route only (no writer, no CPU phase)"
+    )
     parser.add_argument("--out", type=Path, help="the figures as JSON")
     args = parser.parse_args()
 
@@ -386,11 +409,12 @@ def main() -> int:
     print(f"server: {config}; load average {load_average()}", flush=True)
     result = {"entries": args.entries, "config": config, "args": vars(args) | {"out": None}}
 
-    server, port = start(env, tmp, args.plain, workers=1, threads=1)
-    try:
-        result["cpu_per_page"] = cpu_per_page(port, built, Shared.words, args.rounds)
-    finally:
-        stop(server)
+    if not args.route:
+        server, port = start(env, tmp, args.plain, workers=1, threads=1)
+        try:
+            result["cpu_per_page"] = cpu_per_page(port, built, Shared.words, args.rounds)
+        finally:
+            stop(server)
 
     server, port = start(env, tmp, args.plain, args.workers, args.threads)
     try:
@@ -400,7 +424,7 @@ def main() -> int:
             for path in pages(built, Shared.words, n).values():
                 # A connection each, so that every worker gets its share.
                 Client(port, {"Connection": "close"}).request("GET", path)
-        result["load"] = load(port, server, args.users, args.seconds)
+        result["load"] = load(port, server, args.users, args.seconds, args.route)
     finally:
         stop(server)
     if result["load"]["errors"]:
