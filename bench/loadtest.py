@@ -39,6 +39,7 @@ import tempfile  # noqa: E402
 import time  # noqa: E402
 from collections import defaultdict  # noqa: E402
 from pathlib import Path  # noqa: E402
+from urllib.parse import urlencode  # noqa: E402
 
 import gevent  # noqa: E402
 import psutil  # noqa: E402
@@ -133,16 +134,18 @@ def pages(built: dict, words: list[str], n: int) -> dict[str, str]:
         # warm-up, and pages nobody asked for since the cache was emptied.
         "entry page, kept": f"/entries/{slugs[n % len(words)]}/",
         "entry page, made": f"/entries/{slugs[(len(slugs) // 2 + n) % len(slugs)]}/",
-        "results page, words": f"/search/?{_q(query)}&mode=words",
-        "results page, hybrid": f"/search/?{_q(query)}&mode=hybrid",
-        "API search": f"/api/search/?{_q(query)}",
+        "results page, words": results_page(query, "words"),
+        "results page, hybrid": results_page(query, "hybrid"),
+        "API search": api_search(query),
     }
 
 
-def _q(query: str) -> str:
-    from urllib.parse import urlencode
+def results_page(query: str, mode: str) -> str:
+    return f"/search/?{urlencode({'q': query, 'mode': mode})}"
 
-    return urlencode({"q": query})
+
+def api_search(query: str) -> str:
+    return f"/api/search/?{urlencode({'q': query})}"
 
 
 def cpu_per_page(port: int, built: dict, words: list[str], rounds: int) -> dict:
@@ -211,17 +214,16 @@ class Reader(FastHttpUser):
 
     @task(4)
     def words(self):
-        query = _q(self.rng.choice(Shared.words))
-        _get(self, f"/search/?{query}&mode=words", "results page, words")
+        _get(self, results_page(self.rng.choice(Shared.words), "words"), "results page, words")
 
     @task(3)
     def hybrid(self):
-        query = _q(self.rng.choice(Shared.words))
-        _get(self, f"/search/?{query}&mode=hybrid", "results page, hybrid")
+        query = self.rng.choice(Shared.words)
+        _get(self, results_page(query, "hybrid"), "results page, hybrid")
 
     @task(3)
     def api_search(self):
-        _get(self, f"/api/search/?{_q(self.rng.choice(Shared.words))}", "API search")
+        _get(self, api_search(self.rng.choice(Shared.words)), "API search")
 
 
 class Writer(FastHttpUser):
